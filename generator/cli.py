@@ -1,0 +1,188 @@
+"""The `digest` command: parses arguments, runs a command, prints diagnostics, picks the exit
+code. The only module that prints errors or exits."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .errors import Diagnostic, DigestError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.run(args))
+    except DigestError as exc:
+        report(exc.diagnostics)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def report(diagnostics: Sequence[Diagnostic], *, quiet_info: bool = False) -> None:
+    for diag in diagnostics:
+        if diag.level == "info":
+            if not quiet_info:
+                print(f"note: {diag.location()}: {diag.message}", file=sys.stderr)
+        else:
+            print(diag.format(), file=sys.stderr)
+
+
+def finish(diagnostics: Sequence[Diagnostic], strict: bool, ok: bool = True) -> int:
+    """Exit status: errors fail; warnings fail under --strict."""
+    if not ok or any(d.level == "error" for d in diagnostics):
+        return EXIT_FAILED
+    if strict and any(d.level == "warning" for d in diagnostics):
+        print("failing: warnings are errors under --strict", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _root(args: argparse.Namespace) -> tuple[Path, Path]:
+    config = Path(args.config)
+    return config.resolve().parent, config
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .ingest import ingest
+
+    root, config_path = _root(args)
+    config, notes = load_config(config_path)
+    files = [Path(f) for f in args.files] or None
+    result = ingest(root, config, files, dry_run=args.dry_run)
+    report([*notes, *result.diagnostics])
+    verb = "would write" if args.dry_run else "wrote"
+    for slug in result.new:
+        print(f"new      content/papers/{slug}.md")
+    for slug in result.updated:
+        print(f"updated  content/papers/{slug}.md")
+    if args.dry_run and (result.new or result.updated):
+        print(f"(dry run: {verb} nothing)")
+    print(result.summary())
+    return finish([*notes, *result.diagnostics], args.strict)
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .build import build_site
+
+    root, config_path = _root(args)
+    result = build_site(
+        root,
+        config_path=config_path,
+        output=Path(args.output) if args.output else None,
+        base_url=args.base_url,
+        strict=args.strict,
+        clean=args.clean,
+        jobs=args.jobs,
+        progress=sys.stderr.isatty(),
+    )
+    report(result.diagnostics)
+    print(result.summary())
+    return finish(result.diagnostics, args.strict, result.ok)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    root, config_path = _root(args)
+    return serve(root, config_path, host=args.host, port=args.port, poll=args.poll)
+
+
+def _cmd_deploy(args: argparse.Namespace) -> int:
+    from .build import build_site
+    from .deploy import DeployOptions, deploy
+
+    root, config_path = _root(args)
+    result = build_site(root, config_path=config_path, strict=args.strict)
+    report(result.diagnostics)
+    if finish(result.diagnostics, args.strict, result.ok) != EXIT_OK:
+        print("not deploying: the build failed", file=sys.stderr)
+        return EXIT_FAILED
+    options = DeployOptions(
+        remote=args.remote or result.config.remote,
+        branch=args.branch or result.config.branch,
+        cname=args.cname or result.config.cname,
+        dry_run=args.dry_run,
+        force=args.force,
+    )
+    outcome, notes = deploy(root, result.output, options)
+    report(notes)
+    print(outcome.message)
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .check import check_site
+
+    root, config_path = _root(args)
+    diagnostics, summary = check_site(root, config_path, Path(args.output) if args.output else None)
+    report(diagnostics)
+    print(summary)
+    return finish(diagnostics, strict=False)
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import new_site
+
+    for line in new_site(Path(args.dir)):
+        print(line)
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="digest", description="Research-paper digest sites.")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def command(name: str, run: Callable[[argparse.Namespace], int], text: str):
+        cmd = sub.add_parser(name, help=text, description=text)
+        cmd.set_defaults(run=run)
+        if name != "new":
+            cmd.add_argument("-c", "--config", default="digest.yaml", help="configuration file")
+        return cmd
+
+    new = command("new", _cmd_new, "scaffold a new digest site in DIR")
+    new.add_argument("dir")
+
+    build = command("build", _cmd_build, "ingest the listings, then render the site")
+    build.add_argument("-o", "--output", help="output folder (default: site/)")
+    build.add_argument("--base-url", help="the URL the site is served from")
+    build.add_argument("--strict", action="store_true", help="fail on warnings")
+    build.add_argument("--clean", action="store_true", help="ignore the build cache")
+    build.add_argument("--jobs", type=int, default=0, help="render processes (0: all cores)")
+
+    ingest = command("ingest", _cmd_ingest, "turn listings into records and say what changed")
+    ingest.add_argument("--dry-run", action="store_true", help="write nothing")
+    ingest.add_argument("--strict", action="store_true", help="fail on warnings")
+    ingest.add_argument("files", nargs="*", metavar="FILE")
+
+    serve = command("serve", _cmd_serve, "build, serve and rebuild on change with live reload")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--poll", action="store_true", help="poll for changes (no inotify)")
+
+    deploy = command("deploy", _cmd_deploy, "build and publish to the GitHub Pages branch")
+    deploy.add_argument("--remote")
+    deploy.add_argument("--branch")
+    deploy.add_argument("--cname")
+    deploy.add_argument("--dry-run", action="store_true")
+    deploy.add_argument("--force", action="store_true", help="overwrite a foreign Pages branch")
+    deploy.add_argument("--strict", action="store_true")
+
+    check = command("check", _cmd_check, "validate records and check every internal link")
+    check.add_argument("-o", "--output", help="built site folder (default: site/)")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

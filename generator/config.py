@@ -1,0 +1,230 @@
+"""digest.yaml → one frozen Config; every problem is reported with its line."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Diagnostic, DigestError, error, warning
+from .slugs import slugify
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A topic or a tag: its display name and the words and phrases that select it."""
+
+    name: str
+    slug: str
+    keywords: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    title: str = "Paper Digest"
+    description: str = "Research papers, grouped by topic and date."
+    base_url: str = "http://127.0.0.1:8000/"
+    author: str = ""
+    language: str = "en"
+    theme: str = "default"
+    page_size: int = 50
+    feed_size: int = 50
+    home_size: int = 30
+    listing_years: dict[str, int] = field(default_factory=dict)
+    topics: tuple[Rule, ...] = ()
+    tags: tuple[Rule, ...] = ()
+    other_topic: str = "Other"
+    search: bool = True
+    related: int = 5
+    cname: str | None = None
+    remote: str = "origin"
+    branch: str = "gh-pages"
+    path: str = "digest.yaml"
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site lives under, e.g. "/repo/" for a project site."""
+        rest = self.base_url.split("://", 1)[-1]
+        path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+        return path if path.endswith("/") else path + "/"
+
+
+_SCALARS: dict[str, type] = {
+    "title": str,
+    "description": str,
+    "base_url": str,
+    "author": str,
+    "language": str,
+    "theme": str,
+    "page_size": int,
+    "feed_size": int,
+    "home_size": int,
+    "other_topic": str,
+    "search": bool,
+    "related": int,
+}
+_KNOWN = (*_SCALARS, "listing_years", "taxonomy", "deploy")
+
+
+def load_config(path: Path) -> tuple[Config, list[Diagnostic]]:
+    """Read digest.yaml; raise DigestError listing every error, return warnings."""
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        hint = "run `digest new DIR` to start a site, or pass -c PATH"
+        raise DigestError.at(name, None, "no configuration file", hint) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DigestError.at(name, None, f"cannot read the configuration: {exc}") from exc
+    return parse_config(text, name)
+
+
+def parse_config(text: str, name: str = "digest.yaml") -> tuple[Config, list[Diagnostic]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text) if node is not None else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise DigestError.at(name, line, f"invalid YAML: {exc}", "fix the syntax") from exc
+    if not isinstance(data, dict):
+        raise DigestError.at(name, 1, "the configuration must be a mapping of keys to values")
+    lines = _key_lines(node)
+    problems: list[Diagnostic] = []
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        line = lines.get(str(key))
+        if key in _SCALARS:
+            values[key] = _scalar(key, value, name, line, problems)
+        elif key not in _KNOWN:
+            problems.append(_unknown(str(key), name, line))
+    values["listing_years"] = _years(data.get("listing_years"), name, lines, problems)
+    topics, tags = _taxonomy(data.get("taxonomy"), name, lines.get("taxonomy"), problems)
+    values.update(topics=topics, tags=tags)
+    values.update(_deploy(data.get("deploy"), name, lines.get("deploy"), problems))
+    if "base_url" in values and "://" not in values["base_url"]:
+        problems.append(
+            error(name, lines.get("base_url"), "base_url isn't a full URL", "write https://...")
+        )
+    errors = [p for p in problems if p.level == "error"]
+    if errors:
+        raise DigestError(*errors)
+    values = {k: v for k, v in values.items() if v is not None}
+    return Config(path=name, **values), problems
+
+
+def _key_lines(node: yaml.Node | None) -> dict[str, int]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+
+
+def _scalar(key: str, value: Any, name: str, line: int | None, problems: list[Diagnostic]) -> Any:
+    kind = _SCALARS[key]
+    if kind is int and isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if kind is not int and isinstance(value, kind):
+        return value
+    if kind is str and isinstance(value, int | float):
+        return str(value)
+    wanted = "a positive whole number" if kind is int else kind.__name__
+    problems.append(error(name, line, f"`{key}` must be {wanted}, not {value!r}"))
+    return None
+
+
+def _unknown(key: str, name: str, line: int | None) -> Diagnostic:
+    close = difflib.get_close_matches(key, _KNOWN, n=1)
+    hint = f"did you mean `{close[0]}`?" if close else "remove it"
+    return warning(name, line, f"unknown key `{key}` is ignored", hint)
+
+
+def _years(
+    value: Any, name: str, lines: dict[str, int], problems: list[Diagnostic]
+) -> dict[str, int]:
+    if value is None:
+        return {}
+    line = lines.get("listing_years")
+    if not isinstance(value, dict):
+        problems.append(error(name, line, "`listing_years` must map listing file names to years"))
+        return {}
+    years: dict[str, int] = {}
+    for file, year in value.items():
+        if isinstance(year, int) and not isinstance(year, bool) and 1900 <= year <= 2999:
+            years[str(file)] = year
+        else:
+            problems.append(error(name, line, f"listing_years: {year!r} for {file} is no year"))
+    return years
+
+
+def _taxonomy(
+    value: Any, name: str, line: int | None, problems: list[Diagnostic]
+) -> tuple[tuple[Rule, ...], tuple[Rule, ...]]:
+    if value is None:
+        return (), ()
+    if not isinstance(value, dict):
+        problems.append(error(name, line, "`taxonomy` must have `topics:` and `tags:` lists"))
+        return (), ()
+    for key in value:
+        if key not in ("topics", "tags"):
+            problems.append(_unknown(f"taxonomy.{key}", name, line))
+    return (
+        _rules(value.get("topics"), "topics", name, line, problems),
+        _rules(value.get("tags"), "tags", name, line, problems),
+    )
+
+
+def _rules(
+    value: Any, kind: str, name: str, line: int | None, problems: list[Diagnostic]
+) -> tuple[Rule, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problems.append(error(name, line, f"taxonomy.{kind} must be a list"))
+        return ()
+    rules: list[Rule] = []
+    for item in value:
+        rule = _rule(item)
+        if rule is None:
+            problems.append(
+                error(
+                    name,
+                    line,
+                    f"taxonomy.{kind}: {item!r} is not a rule",
+                    "write `- name: X` with `keywords: [...]` and/or `phrases: [...]`",
+                )
+            )
+        else:
+            rules.append(rule)
+    return tuple(rules)
+
+
+def _rule(item: Any) -> Rule | None:
+    if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+        return None
+    words = item.get("keywords") or []
+    phrases = item.get("phrases") or []
+    if not isinstance(words, list) or not isinstance(phrases, list):
+        return None
+    name = item["name"].strip()
+    return Rule(name, slugify(name), tuple(map(str, words)), tuple(map(str, phrases)))
+
+
+def _deploy(value: Any, name: str, line: int | None, problems: list[Diagnostic]) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append(error(name, line, "`deploy` must be a mapping (remote, branch, cname)"))
+        return {}
+    out: dict[str, Any] = {}
+    for key, val in value.items():
+        if key in ("remote", "branch", "cname") and isinstance(val, str):
+            out[key] = val
+        elif key in ("remote", "branch", "cname") and val is None:
+            continue
+        else:
+            problems.append(_unknown(f"deploy.{key}", name, line))
+    return out

@@ -1,0 +1,130 @@
+"""Files for machines: Atom feeds, papers.json, sitemap.xml, robots.txt, cite.bib."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .config import Config
+from .markup import plain_text
+from .metadata import bibtex
+from .models import Paper
+from .site import Site
+
+ATOM = "http://www.w3.org/2005/Atom"
+SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def exports(site: Site, page_paths: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+    """Every non-HTML output file as (path, bytes)."""
+    config = site.config
+    yield "feed.xml", atom_feed(config, site.papers, config.title, "feed.xml")
+    for group in site.topics:
+        path = f"topics/{group.slug}/feed.xml"
+        yield path, atom_feed(config, group.papers, f"{group.name} · {config.title}", path)
+    yield "papers.json", papers_json(site.papers)
+    for paper in site.papers:
+        yield f"papers/{paper.slug}/cite.bib", bibtex(paper, config).encode("utf-8")
+    yield "sitemap.xml", sitemap(config, page_paths)
+    yield (
+        "robots.txt",
+        f"User-agent: *\nAllow: /\nSitemap: {absolute(config, 'sitemap.xml')}\n".encode(),
+    )
+
+
+def absolute(config: Config, path: str) -> str:
+    return config.base_url.rstrip("/") + "/" + path
+
+
+def _stamp(date: dt.date) -> str:
+    return f"{date.isoformat()}T00:00:00Z"
+
+
+def atom_feed(config: Config, papers: tuple[Paper, ...], title: str, path: str) -> bytes:
+    """An Atom 1.0 feed of the newest papers; dates come from the records, not the clock."""
+    ET.register_namespace("", ATOM)
+    newest = papers[: config.feed_size]
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    _sub(feed, "id", absolute(config, path))
+    _sub(feed, "title", title)
+    _sub(feed, "subtitle", config.description)
+    updated = max((_entry_date(p) for p in newest), default=dt.date(1970, 1, 1))
+    _sub(feed, "updated", _stamp(updated))
+    _sub(feed, "link", href=absolute(config, path), rel="self")
+    _sub(feed, "link", href=absolute(config, ""), rel="alternate")
+    author = _sub(feed, "author")
+    _sub(author, "name", config.author or config.title)
+    _sub(feed, "generator", "Paper Digest")
+    for paper in newest:
+        entry = _sub(feed, "entry")
+        url = absolute(config, paper.url)
+        _sub(entry, "id", url)
+        _sub(entry, "title", plain_text(paper.title))
+        _sub(entry, "link", href=url, rel="alternate")
+        _sub(entry, "updated", _stamp(_entry_date(paper)))
+        if paper.published:
+            _sub(entry, "published", _stamp(paper.published))
+        _sub(entry, "summary", plain_text(paper.abstract))
+        _sub(entry, "category", term=paper.topic)
+        for tag in paper.tags:
+            _sub(entry, "category", term=tag)
+    ET.indent(feed)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8") + b"\n"
+
+
+def _entry_date(paper: Paper) -> dt.date:
+    return max(d for d in (paper.published, paper.listed, paper.date) if d is not None)
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def paper_record(paper: Paper) -> dict[str, Any]:
+    """A paper as papers.json shows it: record fields plus slug, url, effective topic and tags."""
+    data: dict[str, Any] = {"slug": paper.slug, "url": paper.url, "title": paper.title}
+    if paper.title_inferred:
+        data["title_inferred"] = True
+    if paper.abstract:
+        data["abstract"] = paper.abstract
+    if paper.authors_count is not None:
+        data["authors_count"] = paper.authors_count
+    if paper.published:
+        data["published"] = paper.published.isoformat()
+    if paper.published_inferred:
+        data["published_inferred"] = True
+    if paper.listed:
+        data["listed"] = paper.listed.isoformat()
+    if paper.affiliation:
+        data["affiliation"] = paper.affiliation
+    data["sources"] = list(paper.sources)
+    if paper.links:
+        data["links"] = list(paper.links)
+    data["topic"] = paper.topic
+    data["tags"] = list(paper.tags)
+    return data
+
+
+def papers_json(papers: tuple[Paper, ...]) -> bytes:
+    records = [paper_record(p) for p in papers]
+    return json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
+def sitemap(config: Config, page_paths: Iterable[str]) -> bytes:
+    ET.register_namespace("", SITEMAP)
+    urlset = ET.Element(f"{{{SITEMAP}}}urlset")
+    for path in page_paths:
+        if path == "404.html":
+            continue
+        loc = ET.SubElement(ET.SubElement(urlset, f"{{{SITEMAP}}}url"), f"{{{SITEMAP}}}loc")
+        loc.text = absolute(config, path.removesuffix("index.html"))
+    ET.indent(urlset)
+    return (
+        b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(urlset, encoding="utf-8") + b"\n"
+    )

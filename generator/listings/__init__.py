@@ -1,0 +1,36 @@
+"""Listing formats: each module has `NAME`, `detect(text) -> score` and `parse(text, path)`.
+
+To add a format, write a module with those three and add it to FORMATS.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from ..errors import DigestError, error, warning
+from ..models import Listing
+from . import affiliation, daily, daily_meta
+from .text import decode
+
+FORMATS: tuple[ModuleType, ...] = (affiliation, daily_meta, daily)
+
+
+def detect(text: str) -> ModuleType:
+    """The format whose detector scores highest; the first listed wins a tie."""
+    return max(FORMATS, key=lambda fmt: fmt.detect(text))
+
+
+def parse_bytes(data: bytes, name: str) -> Listing:
+    """Decode, detect and parse one listing file; problems come back as its diagnostics."""
+    text, notes = decode(data, name)
+    fmt = detect(text)
+    try:
+        listing = fmt.parse(text, name)
+    except RecursionError as exc:  # pathological input must not cost the other files
+        raise DigestError(error(name, None, f"could not be read: {exc}")) from exc
+    listing.diagnostics[:0] = notes
+    if not listing.entries:
+        listing.diagnostics.append(
+            warning(name, 1, "no papers found in this listing", "check it is a listing file")
+        )
+    return listing

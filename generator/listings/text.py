@@ -1,0 +1,121 @@
+"""Decoding listing bytes and telling titles, abstracts and page chrome apart."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ..errors import Diagnostic, warning
+
+CHROME = frozenset(
+    {
+        "new",
+        "get trending papers in your email inbox!",
+        "subscribe",
+        "daily papers",
+        "byak and the research community",
+    }
+)
+
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]?\s+[A-Z(\"]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WORD = re.compile(r"[A-Za-z][\w'-]*")
+_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "over",
+        "the",
+        "to",
+        "via",
+        "vs",
+        "with",
+        "without",
+    ]
+)
+
+
+def decode(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
+    """Bytes to text: a UTF-8 BOM is dropped; bytes that are not UTF-8 are read as cp1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        text = data.decode("cp1252", errors="replace")
+        note = warning(
+            path,
+            line,
+            "the file is not valid UTF-8; it was read as Windows-1252 (Latin-1)",
+            "save the listing as UTF-8 to be sure accented letters come out right",
+        )
+        return text, [note]
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines without their endings (LF, CRLF or CR), trailing spaces and control characters."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [clean_line(raw) for raw in text.split("\n")]
+
+
+def clean_line(raw: str) -> str:
+    line = _CONTROL.sub("", raw).replace("\u00a0", " ")
+    return line.strip()
+
+
+def is_chrome(line: str) -> bool:
+    return line.casefold() in CHROME
+
+
+def sentence_count(line: str) -> int:
+    return len(_SENTENCE_END.findall(line)) + 1
+
+
+def capitalised_ratio(line: str) -> float:
+    """How much of a line is Title Case: share of content words starting with a capital."""
+    words = [w for w in _WORD.findall(line) if w.lower() not in _SMALL_WORDS]
+    if not words:
+        return 0.0
+    return sum(1 for w in words if w[0].isupper()) / len(words)
+
+
+def looks_like_abstract(line: str) -> bool:
+    """Prose rather than a heading: long, several sentences, or ending like a sentence."""
+    if len(line) > 320:
+        return True
+    if sentence_count(line) >= 2 and len(line) > 80:
+        return True
+    return line.endswith(".") and len(line) > 150 and capitalised_ratio(line) < 0.5
+
+
+def looks_like_title(line: str) -> bool:
+    """A heading: short, one sentence, no closing full stop (an acronym's dot is fine)."""
+    if looks_like_abstract(line) or len(line) > 300:
+        return False
+    if line.endswith(".") and not re.search(r"\b[A-Z][A-Za-z]{0,3}\.$", line):
+        return capitalised_ratio(line) >= 0.6 and len(line) < 120
+    return True
+
+
+def strongly_title(line: str) -> bool:
+    """A line that cannot be a short abstract: Title Case, no full stop at the end."""
+    return looks_like_title(line) and not line.endswith(".") and capitalised_ratio(line) >= 0.5
+
+
+def fold(text: str) -> str:
+    """A key for comparing titles: accents, case, punctuation and spacing ignored."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))

@@ -1,0 +1,106 @@
+"""Record files (content/papers/<slug>.md): YAML front matter and a Markdown body.
+
+Reading never guesses: a file whose front matter cannot be read is reported and left
+alone. Writing is atomic: a temporary file in the same folder, flushed, then renamed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from .errors import Diagnostic, error
+from .models import Record
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+FIELD_ORDER = (
+    "title",
+    "title_inferred",
+    "abstract",
+    "authors_count",
+    "published",
+    "published_inferred",
+    "listed",
+    "affiliation",
+    "sources",
+    "links",
+    "tags",
+    "topic",
+    "draft",
+)
+
+
+def read_record(path: Path, name: str | None = None) -> tuple[Record | None, list[Diagnostic]]:
+    """A record, or None with an error naming `file:line:col` when it cannot be read."""
+    shown = name or path.name
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [error(shown, None, f"cannot read this record: {exc}", "fix or delete it")]
+    return parse_record(text, path.stem, shown, path)
+
+
+def parse_record(
+    text: str, slug: str, shown: str, path: Path | None = None
+) -> tuple[Record | None, list[Diagnostic]]:
+    text = text.replace("\r\n", "\n")
+    if not text.startswith("---\n"):
+        hint = "start the file with a `---` line, the YAML fields, and another `---` line"
+        return None, [error(shown, 1, "no front matter", hint)]
+    end = text.find("\n---\n", 3)
+    closing = end
+    if end == -1 and text.endswith("\n---"):
+        closing = len(text) - 4
+    if closing == -1:
+        return None, [error(shown, 1, "the front matter has no closing `---` line")]
+    try:
+        meta = yaml.load(text[4 : closing + 1], Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        diag = Diagnostic(
+            "error",
+            shown,
+            mark.line + 2 if mark else 1,
+            f"invalid YAML in the front matter: {problem}",
+            "fix the syntax; the last good version of this paper is kept meanwhile",
+            mark.column + 1 if mark else None,
+        )
+        return None, [diag]
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        return None, [error(shown, 2, "the front matter must be `field: value` lines")]
+    body = text[closing + 5 :] if end != -1 else ""
+    return Record(slug=slug, meta=meta, body=body, path=path), []
+
+
+def dump_record(record: Record) -> str:
+    ordered = {key: record.meta[key] for key in FIELD_ORDER if key in record.meta}
+    ordered.update((k, v) for k, v in record.meta.items() if k not in ordered)
+    front = yaml.dump(ordered, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100000)
+    return f"---\n{front}---\n{record.body}"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so a crash leaves either the old or the new file whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_record(path: Path, record: Record) -> None:
+    write_atomic(path, dump_record(record).encode("utf-8"))

@@ -1,0 +1,292 @@
+"""The site model → pages: a Jinja2 environment with theme overrides, the plan of every
+page, and rendering one page as a pure function of its inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .classify import tag_key
+from .config import Config
+from .errors import Diagnostic, DigestError
+from .markup import plain_text, render_abstract, render_notes, render_title
+from .metadata import bibtex, json_ld
+from .models import Paper
+from .site import Group, Site
+from .slugs import slugify
+
+
+@dataclass(frozen=True, slots=True)
+class PaperView:
+    """A paper with its text rendered to HTML once, for every page that shows it."""
+
+    paper: Paper
+    title_html: str
+    title_text: str
+    abstract_html: str
+    notes_html: str
+    description: str
+    abstract_text: str
+    related: tuple[Paper, ...] = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.paper, name)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One output file: where it goes, which template draws it, and what it shows."""
+
+    path: str
+    template: str
+    title: str
+    context: dict[str, Any] = field(default_factory=dict)
+    kind: str = "page"
+
+
+def builtin_themes() -> Path:
+    """The themes shipped with the package (themes/ in a checkout, digest_themes installed)."""
+    return Path(str(resources.files("digest_themes")))
+
+
+def theme_dirs(root: Path, config: Config) -> list[Path]:
+    """Where a theme's files are looked up, first match wins: the site's own theme folder,
+    the built-in theme of that name, then the built-in default theme."""
+    builtin = builtin_themes()
+    dirs = [root / "themes" / config.theme, builtin / config.theme, builtin / "default"]
+    seen: list[Path] = []
+    for d in dirs:
+        if d.is_dir() and d not in seen:
+            seen.append(d)
+    return seen
+
+
+def make_env(root: Path, config: Config) -> jinja2.Environment:
+    loader = jinja2.FileSystemLoader([str(d / "templates") for d in theme_dirs(root, config)])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+    env.filters["longdate"] = _long_date
+    env.filters["tojson_ld"] = lambda v: json.dumps(v, ensure_ascii=False).replace("</", "<\\/")
+    return env
+
+
+def _long_date(value: dt.date | None) -> str:
+    return f"{value.day} {value.strftime('%B %Y')}" if value else ""
+
+
+def make_view(paper: Paper, related: tuple[Paper, ...] = ()) -> tuple[PaperView, list[Diagnostic]]:
+    abstract_html, notes = render_abstract(paper.abstract, paper.source_path, 3)
+    abstract_text = plain_text(paper.abstract)
+    description = abstract_text
+    if len(description) > 200:
+        description = description[:197].rsplit(" ", 1)[0] + "…"
+    view = PaperView(
+        paper=paper,
+        title_html=render_title(paper.title),
+        title_text=plain_text(paper.title),
+        abstract_html=abstract_html,
+        notes_html=render_notes(paper.notes) if paper.notes.strip() else "",
+        description=description,
+        abstract_text=abstract_text,
+        related=related,
+    )
+    return view, notes
+
+
+def plan(site: Site) -> Iterator[Page]:
+    """Every HTML page of the site, in a fixed order."""
+    config = site.config
+    yield Page("index.html", "home.html", config.title, kind="home")
+    for paper in site.papers:
+        yield Page(
+            f"papers/{paper.slug}/index.html",
+            "paper.html",
+            paper.title,
+            {"slug": paper.slug},
+            kind="paper",
+        )
+    yield Page("topics/index.html", "topics.html", "Topics", kind="index")
+    for group in site.topics:
+        yield from _paged(config, f"topics/{group.slug}", group, "topic")
+    yield Page("tags/index.html", "tags.html", "Tags", kind="index")
+    for group in site.tags:
+        yield from _paged(config, f"tags/{group.slug}", group, "tag")
+    yield Page("archive/index.html", "archive.html", "Archive", kind="index")
+    for year, months in _years(site.months).items():
+        yield Page(
+            f"archive/{year}/index.html",
+            "archive.html",
+            f"Archive {year}",
+            {"year": year, "months": months},
+            kind="index",
+        )
+    for group in site.months:
+        yield from _paged(config, f"archive/{group.slug}", group, "month")
+    yield Page("listings/index.html", "listings.html", "Listings", kind="index")
+    for i, group in enumerate(site.listings):
+        neighbours = {
+            "previous": site.listings[i - 1] if i > 0 else None,
+            "next": site.listings[i + 1] if i + 1 < len(site.listings) else None,
+        }
+        yield Page(
+            f"listings/{group.slug}/index.html",
+            "listing.html",
+            _listing_title(group),
+            {"group": group, **neighbours},
+            kind="listing",
+        )
+    yield Page("search/index.html", "search.html", "Search", kind="search")
+    yield Page("404.html", "404.html", "Page not found", kind="404")
+
+
+def _listing_title(group: Group) -> str:
+    return f"Listing of {_long_date(group.date)}" if group.date else f"Listing {group.name}"
+
+
+def _paged(config: Config, base: str, group: Group, kind: str) -> Iterator[Page]:
+    size = config.page_size
+    chunks = [group.papers[i : i + size] for i in range(0, len(group.papers), size)] or [()]
+    for number, chunk in enumerate(chunks, 1):
+        path = f"{base}/index.html" if number == 1 else f"{base}/page/{number}/index.html"
+        yield Page(
+            path,
+            "list.html",
+            group.name if number == 1 else f"{group.name} (page {number})",
+            {
+                "group": group,
+                "sections": by_month(chunk) if kind != "month" else [(group.name, chunk)],
+                "number": number,
+                "pages": len(chunks),
+                "base": base,
+                "list_kind": kind,
+            },
+            kind=kind,
+        )
+
+
+def by_month(papers: tuple[Paper, ...]) -> list[tuple[str, tuple[Paper, ...]]]:
+    """Papers (already newest first) under month headings."""
+    sections: list[tuple[str, list[Paper]]] = []
+    for paper in papers:
+        heading = paper.date.strftime("%B %Y")
+        if not sections or sections[-1][0] != heading:
+            sections.append((heading, []))
+        sections[-1][1].append(paper)
+    return [(heading, tuple(items)) for heading, items in sections]
+
+
+def _years(months: tuple[Group, ...]) -> dict[int, list[Group]]:
+    years: dict[int, list[Group]] = {}
+    for group in months:
+        assert group.date is not None
+        years.setdefault(group.date.year, []).append(group)
+    return years
+
+
+def relative_root(path: str) -> str:
+    """The way back to the site root from a page, so output works under any sub-path."""
+    depth = path.count("/")
+    return "../" * depth if depth else "./"
+
+
+def page_url(path: str) -> str:
+    """The clean URL of an output file, relative to the site root."""
+    if path == "index.html":
+        return ""
+    return path[: -len("index.html")] if path.endswith("/index.html") else path
+
+
+@dataclass(frozen=True, slots=True)
+class Renderer:
+    """Everything a page is drawn from: templates, the site model and the rendered papers."""
+
+    env: jinja2.Environment
+    site: Site
+    views: dict[str, PaperView]
+
+    def helpers(self) -> dict[str, Any]:
+        site = self.site
+        topics = {g.name: g.slug for g in site.topics}
+        tags = {tag_key(g.name): g.slug for g in site.tags}
+        listings = {g.name: g.slug for g in site.listings}
+        return {
+            "topic_slug": lambda name: topics.get(name) or slugify(name, "topic"),
+            "tag_slug": lambda name: tags.get(tag_key(name)) or slugify(name, "tag"),
+            "listing_slug": lambda name: listings.get(name) or slugify(name, "listing"),
+            "json_ld": lambda view: json_ld(view.paper, site.config, view.abstract_text),
+            "bibtex": lambda view: bibtex(view.paper, site.config),
+            "archive_years": lambda year: _archive_years(site.months, year),
+            "listing_topics": _listing_topics,
+        }
+
+    def render(self, page: Page, helpers: dict[str, Any]) -> bytes:
+        config = self.site.config
+        root = config.base_path if page.kind == "404" else relative_root(page.path)
+        url = page_url(page.path)
+        context = {
+            "site": config,
+            "model": self.site,
+            "views": self.views,
+            "page": page,
+            "root": root,
+            "url": url,
+            "canonical": config.base_url.rstrip("/") + "/" + url,
+            **helpers,
+            **page.context,
+        }
+        if page.kind == "paper":
+            context["paper"] = self.views[page.context["slug"]]
+        try:
+            return self.env.get_template(page.template).render(context).encode("utf-8")
+        except jinja2.TemplateSyntaxError as exc:
+            raise DigestError.at(
+                exc.filename or exc.name or page.template,
+                exc.lineno,
+                f"template syntax error: {exc.message}",
+            ) from exc
+        except jinja2.TemplateError as exc:
+            file, line = _template_location(exc, page.template)
+            raise DigestError.at(
+                file,
+                line,
+                f"template error while drawing {page.path}: {exc}",
+                "fix the template; the last good site is kept",
+            ) from exc
+
+
+def _template_location(exc: Exception, default: str) -> tuple[str, int | None]:
+    """The innermost template frame of a rendering error, from its traceback."""
+    tb, found = exc.__traceback__, (default, None)
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".html", ".xml", ".txt")):
+            found = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _archive_years(months: tuple[Group, ...], year: int | None) -> list[tuple[int, list[Group]]]:
+    return [(y, ms) for y, ms in _years(months).items() if year is None or y == year]
+
+
+def _listing_topics(group: Group) -> list[tuple[str, tuple[Paper, ...]]]:
+    """A listing's papers by topic, largest topic first, like sections of a newsletter."""
+    by_topic: dict[str, list[Paper]] = {}
+    for paper in group.papers:
+        by_topic.setdefault(paper.topic, []).append(paper)
+    ordered = sorted(by_topic.items(), key=lambda item: (-len(item[1]), item[0]))
+    return [(name, tuple(papers)) for name, papers in ordered]

@@ -1,0 +1,247 @@
+"""Records → the site model: papers with their effective topic and tags, grouped by topic,
+tag, month and listing. Pure: reads nothing, writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .classify import classify, tag_key
+from .config import Config
+from .errors import Diagnostic, warning
+from .models import Paper, Record
+from .slugs import slugify, unique
+
+KNOWN_FIELDS = frozenset(
+    [
+        "title",
+        "title_inferred",
+        "abstract",
+        "authors_count",
+        "published",
+        "published_inferred",
+        "listed",
+        "affiliation",
+        "sources",
+        "links",
+        "tags",
+        "topic",
+        "draft",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Papers under one heading: a topic, a tag, a month or a listing."""
+
+    name: str
+    slug: str
+    papers: tuple[Paper, ...]
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    config: Config
+    papers: tuple[Paper, ...]
+    topics: tuple[Group, ...]
+    tags: tuple[Group, ...]
+    months: tuple[Group, ...]
+    listings: tuple[Group, ...]
+
+    def latest_listing(self) -> Group | None:
+        return self.listings[-1] if self.listings else None
+
+
+def build_model(
+    config: Config, records: Iterable[Record], listing_dates: Mapping[str, dt.date | None]
+) -> tuple[Site, list[Diagnostic]]:
+    diagnostics: list[Diagnostic] = []
+    papers = []
+    for record in records:
+        paper = to_paper(config, record, diagnostics)
+        if paper is not None:
+            papers.append(paper)
+    papers.sort(key=newest_first)
+    site = Site(
+        config=config,
+        papers=tuple(papers),
+        topics=_topics(config, papers),
+        tags=_tags(papers),
+        months=_months(papers),
+        listings=_listings(papers, listing_dates),
+    )
+    return site, diagnostics
+
+
+def newest_first(paper: Paper) -> tuple[int, str, str]:
+    return (-paper.date.toordinal(), paper.title.casefold(), paper.slug)
+
+
+def to_paper(config: Config, record: Record, diagnostics: list[Diagnostic]) -> Paper | None:
+    """A record as a Paper; fields of the wrong type are reported and ignored."""
+    shown = f"content/papers/{record.slug}.md"
+    get = _Fields(record.meta, shown, diagnostics)
+    if get.boolean("draft"):
+        return None
+    title = get.text("title") or record.slug.replace("-", " ")
+    abstract = get.text("abstract") or ""
+    for key in record.meta:
+        if key not in KNOWN_FIELDS:
+            diagnostics.append(
+                warning(shown, get.line(key), f"unknown field `{key}` is kept but not shown")
+            )
+    own_tags = tuple(get.strings("tags"))
+    found = classify(config, title, abstract, get.text("topic"), own_tags)
+    return Paper(
+        slug=record.slug,
+        title=title,
+        abstract=abstract,
+        topic=found.topic,
+        tags=found.tags,
+        sources=tuple(get.strings("sources")),
+        links=tuple(get.strings("links")),
+        listed=get.date("listed"),
+        published=get.date("published"),
+        published_inferred=get.boolean("published_inferred"),
+        title_inferred=get.boolean("title_inferred"),
+        authors_count=get.count("authors_count"),
+        affiliation=get.text("affiliation"),
+        notes=record.body,
+        source_path=shown,
+    )
+
+
+class _Fields:
+    """Typed reads of front-matter fields, reporting each wrong type with its line."""
+
+    def __init__(self, meta: dict[str, Any], shown: str, diagnostics: list[Diagnostic]):
+        self.meta, self.shown, self.diagnostics = meta, shown, diagnostics
+
+    def line(self, key: str) -> int:
+        return 2 + list(self.meta).index(key) if key in self.meta else 1
+
+    def _bad(self, key: str, wanted: str) -> None:
+        value = self.meta[key]
+        self.diagnostics.append(
+            warning(self.shown, self.line(key), f"`{key}: {value!r}` should be {wanted}; ignored")
+        )
+
+    def text(self, key: str) -> str | None:
+        value = self.meta.get(key)
+        if value is None:
+            return None
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return str(value).strip() or None
+        self._bad(key, "text")
+        return None
+
+    def boolean(self, key: str) -> bool:
+        value = self.meta.get(key)
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        self._bad(key, "true or false")
+        return False
+
+    def count(self, key: str) -> int | None:
+        value = self.meta.get(key)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+            return value
+        self._bad(key, "a whole number")
+        return None
+
+    def date(self, key: str) -> dt.date | None:
+        value = self.meta.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        self._bad(key, "a date written YYYY-MM-DD")
+        return None
+
+    def strings(self, key: str) -> list[str]:
+        value = self.meta.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+            return [str(v) for v in value if str(v).strip()]
+        self._bad(key, "a list of text")
+        return []
+
+
+def _topics(config: Config, papers: list[Paper]) -> tuple[Group, ...]:
+    by_topic: dict[str, list[Paper]] = defaultdict(list)
+    for paper in papers:
+        by_topic[paper.topic].append(paper)
+    order = [rule.name for rule in config.topics] + [config.other_topic]
+    extra = sorted(set(by_topic) - set(order), key=str.casefold)
+    return tuple(
+        Group(name, slugify(name, "topic"), tuple(by_topic[name]))
+        for name in [*order, *extra]
+        if by_topic.get(name)
+    )
+
+
+def _tags(papers: list[Paper]) -> tuple[Group, ...]:
+    names: dict[str, str] = {}
+    by_tag: dict[str, list[Paper]] = defaultdict(list)
+    for paper in papers:
+        for tag in paper.tags:
+            key = tag_key(tag)
+            names.setdefault(key, tag)
+            by_tag[key].append(paper)
+    taken: set[str] = set()
+    groups = []
+    for key in sorted(by_tag, key=lambda k: names[k].casefold()):
+        slug = unique(slugify(names[key], "tag"), taken)
+        taken.add(slug)
+        groups.append(Group(names[key], slug, tuple(by_tag[key])))
+    return tuple(groups)
+
+
+def _months(papers: list[Paper]) -> tuple[Group, ...]:
+    by_month: dict[tuple[int, int], list[Paper]] = defaultdict(list)
+    for paper in papers:
+        by_month[(paper.date.year, paper.date.month)].append(paper)
+    return tuple(
+        Group(
+            dt.date(year, month, 1).strftime("%B %Y"),
+            f"{year:04d}/{month:02d}",
+            tuple(by_month[(year, month)]),
+            dt.date(year, month, 1),
+        )
+        for year, month in sorted(by_month, reverse=True)
+    )
+
+
+def _listings(
+    papers: list[Paper], listing_dates: Mapping[str, dt.date | None]
+) -> tuple[Group, ...]:
+    """Listings oldest first, so the last is the latest issue."""
+    by_source: dict[str, list[Paper]] = defaultdict(list)
+    for paper in papers:
+        for source in paper.sources:
+            by_source[source].append(paper)
+    names = sorted(by_source, key=lambda n: (listing_dates.get(n) or dt.date(1970, 1, 1), n))
+    return tuple(
+        Group(
+            name,
+            slugify(name.rsplit(".", 1)[0], "listing"),
+            tuple(by_source[name]),
+            listing_dates.get(name),
+        )
+        for name in names
+    )

@@ -1,0 +1,33 @@
+"""Titles to URL slugs: lowercase ASCII, `-` between words, at most 80 characters."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_LENGTH = 80
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, fallback: str = "paper") -> str:
+    """A safe slug: never empty, never `/`, `\\`, `..` or a leading dot."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = _NON_ALNUM.sub("-", folded.lower()).strip("-")
+    if len(slug) > MAX_LENGTH:
+        cut = slug[: MAX_LENGTH + 1]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else cut[:MAX_LENGTH]
+        slug = slug[:MAX_LENGTH].strip("-")
+    return slug or fallback
+
+
+def unique(slug: str, taken: set[str]) -> str:
+    """`slug`, or the first of `slug-2`, `slug-3`, ... not taken (kept within 80 characters)."""
+    if slug not in taken:
+        return slug
+    n = 2
+    while True:
+        suffix = f"-{n}"
+        candidate = slug[: MAX_LENGTH - len(suffix)].rstrip("-") + suffix
+        if candidate not in taken:
+            return candidate
+        n += 1

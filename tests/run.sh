@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs (the package with its test extra, Debian's chromium,
+# the W3C Nu Html Checker) and runs every test. Safe to run again: installed parts are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+if ! command -v chromium >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+if ! command -v java >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null
+fi
+if [ ! -f tests/.tools/node_modules/vnu-jar/build/dist/vnu.jar ]; then
+  npm install --silent --prefix tests/.tools vnu-jar@26 axe-core@4 >/dev/null
+fi
+python3 -m ruff check generator tests
+python3 -m pytest "$@"
