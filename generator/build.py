@@ -18,7 +18,7 @@ from .markup import highlight_css
 from .render import Renderer, make_env, make_view, plan, theme_dirs
 from .search import index_site
 from .site import Site, build_model
-from .write import WriteStats, check_output, staged, write_staged
+from .write import WriteStats, check_output, link_tree, staged, write_staged
 
 
 @dataclass(slots=True)
@@ -64,6 +64,7 @@ def build_site(
     clean: bool = False,
     jobs: int = 0,
     progress: bool = False,
+    search: bool = True,
 ) -> BuildResult:
     """Build the site under `root`; raise DigestError only when nothing can be built."""
     root = root.resolve()
@@ -88,7 +89,10 @@ def build_site(
             files = render_site(root, site, result)
             result.stats = write_staged(staging, out, files)
             with timed("search"):
-                result.diagnostics.extend(index_site(staging, out, config, result.stats))
+                if search:
+                    result.diagnostics.extend(index_site(staging, out, config, result.stats))
+                else:  # keep the last index: serve skips indexing to repaint fast
+                    link_tree(out / "pagefind", staging / "pagefind")
     return result
 
 
@@ -138,3 +142,24 @@ def _lock(root: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class BuildSession:
+    """Repeated builds of one site, as `digest serve` runs them: each `build()` reuses what
+    the previous one computed and writes only changed files, in place."""
+
+    def __init__(
+        self, root: Path, config_path: Path, output: Path, base_url: str | None = None
+    ) -> None:
+        self.root, self.config_path, self.output, self.base_url = root, config_path, output, base_url
+
+    def build(self) -> BuildResult:
+        """Build again; raise DigestError (with file:line) when the site cannot be built,
+        leaving the previous output as it was."""
+        return build_site(
+            self.root,
+            config_path=self.config_path,
+            output=self.output,
+            base_url=self.base_url,
+            search=False,
+        )

@@ -307,24 +307,20 @@ def _latex_rule(*, links: bool) -> Callable[[StateInline, bool], bool]:
 
 _MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 _MAX_TEX = 2000
-_MATHML_TAGS = frozenset(
-    {
-        "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace",
-        "msub", "msup", "msubsup", "munder", "mover", "munderover", "mfrac", "msqrt", "mroot",
-        "mstyle", "mtable", "mtr", "mtd", "mpadded", "mphantom", "merror", "mmultiscripts",
-        "mprescripts", "none", "menclose",
-    }
+_MATHML_TAGS_TEXT = (
+    "math semantics annotation mrow mi mn mo ms mtext mspace msub msup msubsup munder "
+    "mover munderover mfrac msqrt mroot mstyle mtable mtr mtd mpadded mphantom merror "
+    "mmultiscripts mprescripts none menclose"
 )
-_MATHML_ATTRS = frozenset(
-    {
-        "display", "displaystyle", "scriptlevel", "mathvariant", "mathcolor", "mathbackground",
-        "stretchy", "fence", "separator", "lspace", "rspace", "minsize", "maxsize", "largeop",
-        "movablelimits", "symmetric", "accent", "accentunder", "linethickness", "width", "height",
-        "depth", "voffset", "columnalign", "rowalign", "columnlines", "rowlines", "columnspacing",
-        "rowspacing", "frame", "framespacing", "notation", "columnspan", "rowspan", "linebreak",
-        "form", "align",
-    }
+_MATHML_TAGS = frozenset(_MATHML_TAGS_TEXT.split())
+_MATHML_ATTRS_TEXT = (
+    "display displaystyle scriptlevel mathvariant mathcolor mathbackground stretchy fence "
+    "separator lspace rspace minsize maxsize largeop movablelimits symmetric accent "
+    "accentunder linethickness width height depth voffset columnalign rowalign columnlines "
+    "rowlines columnspacing rowspacing frame framespacing notation columnspan rowspan "
+    "linebreak form align"
 )
+_MATHML_ATTRS = frozenset(_MATHML_ATTRS_TEXT.split())
 _SAFE_ATTR_VALUE_RE = re.compile(r"^[\w#.%+\- ]{0,40}$")
 _CHAR_REF_RE = re.compile(r"&#x([0-9A-Fa-f]{1,6});")
 
