@@ -1,0 +1,60 @@
+"""`digest new DIR`: a ready-to-build site from the files in generator/scaffold/."""
+
+from __future__ import annotations
+
+import shlex
+from importlib import resources
+from pathlib import Path
+
+from .errors import DigestError
+
+# (path in the new site, data file in generator/scaffold/ or None for an empty file).
+# The data files have no leading dot: setuptools leaves hidden files out of the wheel.
+FILES: tuple[tuple[str, str | None], ...] = (
+    ("digest.yaml", "digest.yaml"),
+    ("content/listings/sample.txt", "sample-listing.txt"),
+    ("content/papers/.gitkeep", None),
+    (".gitignore", "gitignore"),
+    ("requirements.txt", "requirements.txt"),
+    (".github/workflows/pages.yml", "pages.yml"),
+)
+
+
+def new_site(directory: Path) -> list[str]:
+    """Write a new site into `directory` (created with its parents); return what was done."""
+    _check_target(directory)
+    lines = []
+    for relative, source in FILES:
+        _write(directory / relative, _data(source))
+        lines.append(f"created {directory / relative}")
+    lines.append(f"next: cd {shlex.quote(str(directory))} && digest build")
+    return lines
+
+
+def _check_target(directory: Path) -> None:
+    where = str(directory)
+    if directory.exists() and not directory.is_dir():
+        raise DigestError.at(where, None, "exists and is not a folder", "choose another name")
+    if directory.is_dir() and any(directory.iterdir()):
+        raise DigestError.at(
+            where,
+            None,
+            "the folder exists and is not empty; nothing was written",
+            "give a new or empty folder, so no file of yours is overwritten",
+        )
+
+
+def _data(name: str | None) -> bytes:
+    if name is None:
+        return b""
+    return (resources.files("generator") / "scaffold" / name).read_bytes()
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # "x": never replace a file that appeared since the folder was checked.
+        with path.open("xb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise DigestError.at(str(path), None, f"cannot create it: {exc.strerror or exc}") from exc
