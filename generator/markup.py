@@ -29,7 +29,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
-from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.lexers import TextLexer, get_all_lexers, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from .errors import Diagnostic, warning
@@ -44,6 +44,8 @@ __all__ = [
 ]
 
 LINK_REL = "nofollow noopener"
+# C0 controls other than tab/newline/carriage return: not allowed in HTML text nor in XML.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LIGHT_STYLE = "default"
 DARK_STYLE = "github-dark"
 
@@ -175,7 +177,6 @@ def _resolve_href(md: MarkdownIt, raw: str) -> str | None:
 
 _COMMAND_RE = re.compile(r"\\([A-Za-z]+)")
 _BRACE_RE = re.compile(r"\\.|[{}]", re.DOTALL)
-_MAX_GROUP = 4000  # longest {argument} looked for; bounds the work on unbalanced input
 _WRAP_TAGS = {
     "textbf": "strong",
     "emph": "em",
@@ -208,18 +209,28 @@ _MACROS = {
 _ARITY = {**dict.fromkeys(_WRAP_TAGS, 1), **_UNWRAP_ARITY, **_LINK_ARITY}
 
 
-def _group_end(src: str, pos: int, limit: int) -> int:
-    """Index of the ``}`` closing the ``{`` at ``src[pos]``, or -1."""
-    depth = 0
-    for match in _BRACE_RE.finditer(src, pos, min(limit, pos + _MAX_GROUP)):
+@functools.lru_cache(maxsize=64)
+def _brace_pairs(src: str) -> dict[int, int]:
+    """Position of each ``{`` in ``src`` mapped to its ``}`` (escaped braces skipped).
+
+    One pass per inline block, so unbalanced input such as ``\\textbf{`` repeated
+    thousands of times stays linear.
+    """
+    pairs: dict[int, int] = {}
+    opened: list[int] = []
+    for match in _BRACE_RE.finditer(src):
         char = match.group(0)
         if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return match.start()
-    return -1
+            opened.append(match.start())
+        elif char == "}" and opened:
+            pairs[opened.pop()] = match.start()
+    return pairs
+
+
+def _group_end(src: str, pos: int, limit: int) -> int:
+    """Index of the ``}`` closing the ``{`` at ``src[pos]`` before ``limit``, or -1."""
+    end = _brace_pairs(src).get(pos, -1)
+    return end if end < limit else -1
 
 
 def _read_args(src: str, pos: int, limit: int, count: int) -> tuple[list[slice], int] | None:
@@ -329,7 +340,14 @@ def _decode_char_refs(text: str | None) -> str | None:
     """latex2mathml leaves ``&#x…;`` strings in its text nodes; make them characters."""
     if not text or "&#x" not in text:
         return text
-    return _CHAR_REF_RE.sub(lambda m: chr(min(int(m.group(1), 16), 0x10FFFF)), text)
+    return _CHAR_REF_RE.sub(lambda m: _char(int(m.group(1), 16)), text)
+
+
+def _char(code: int) -> str:
+    """The character for a code point; U+FFFD for controls, surrogates and out of range."""
+    if code in (0x9, 0xA, 0xD) or 0x20 <= code < 0xD800 or 0xE000 <= code <= 0x10FFFF:
+        return chr(code)
+    return "\ufffd"
 
 
 def _sanitize_mathml(root: ElementTree.Element) -> None:
@@ -369,10 +387,10 @@ def _tex_to_mathml(tex: str, display: bool) -> tuple[str, str]:
         return "", f"formula longer than {_MAX_TEX} characters"
     try:
         root = convert_to_element(tex, display="block" if display else "inline")
+        return _with_semantics(root, tex, display), ""
     except Exception as exc:  # latex2mathml raises many types, RecursionError included
         detail = str(exc)
         return "", f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
-    return _with_semantics(root, tex, display), ""
 
 
 def _math_html(token: Token, display: bool, env: EnvType) -> str:
@@ -383,11 +401,12 @@ def _math_html(token: Token, display: bool, env: EnvType) -> str:
     source = f"{token.markup}{tex}{token.markup}"
     diagnostics = env.get("diagnostics")
     if diagnostics is not None:
+        quoted = source if len(source) <= 80 else source[:79] + "…"
         diagnostics.append(
             warning(
                 env.get("path", ""),
                 env.get("line"),
-                f"cannot render math {source} ({problem})",
+                f"cannot render math {quoted} ({problem})",
                 "it is shown as TeX source",
             )
         )
@@ -467,17 +486,26 @@ def _split_links(token: Token, md: MarkdownIt) -> list[Token]:
 
 
 def _link_children(children: list[Token], md: MarkdownIt) -> list[Token]:
+    """Linkify text outside links, mark external links, unwrap links with an empty href.
+
+    markdown-it keeps ``[x]()`` (and a link whose target failed validation but whose
+    brackets still parse) as a link with ``href=""``; such a link only shows its text.
+    """
     result: list[Token] = []
-    depth = 0
+    kept: list[bool] = []
     for token in children:
         if token.type == "link_open":
-            depth += 1
             href = token.attrGet("href")
-            if isinstance(href, str) and _is_external(href):
+            keep = isinstance(href, str) and md.validateLink(href)
+            kept.append(keep)
+            if not keep:
+                continue
+            if _is_external(str(href)):
                 token.attrSet("rel", LINK_REL)
         elif token.type == "link_close":
-            depth -= 1
-        elif token.type == "text" and depth == 0 and _has_url_hint(token.content):
+            if kept and not kept.pop():
+                continue
+        elif token.type == "text" and not kept and _has_url_hint(token.content):
             result.extend(_split_links(token, md))
             continue
         result.append(token)
@@ -499,9 +527,21 @@ def _code_formatter() -> HtmlFormatter[str]:
     return HtmlFormatter(cssclass="highlight", wrapcode=True)
 
 
+@functools.cache
+def _builtin_lexer_names() -> frozenset[str]:
+    return frozenset(
+        alias for _, aliases, _, _ in get_all_lexers(plugins=False) for alias in aliases
+    )
+
+
 @functools.lru_cache(maxsize=128)
 def _lexer(name: str) -> Lexer:
-    if not name:
+    """Pygments' lexer for a fence's language, or plain text.
+
+    Only built-in lexers: an unknown name would make Pygments load every installed
+    plugin (IPython among them, slow and with side effects) to look for it.
+    """
+    if name not in _builtin_lexer_names():
         return TextLexer()
     try:
         return get_lexer_by_name(name)
@@ -525,7 +565,7 @@ class _SafeMarkdown(MarkdownIt):
     """MarkdownIt whose links may only be http(s)/mailto (and relative, for notes)."""
 
     def __init__(self, preset: str, *, allow_relative: bool) -> None:
-        super().__init__(preset, {"html": False})
+        super().__init__(preset, {"html": False, "xhtmlOut": False})
         self._allow_relative = allow_relative
 
     def validateLink(self, url: str) -> bool:
@@ -574,6 +614,7 @@ _PLAIN_ESCAPE_RE = re.compile(r"\\([%&_#${}~^])")
 _PLAIN_BRACE_RE = re.compile(r"(?<!\\)[{}]")
 # A brace glued to a URL ("url{label}", "magenta{url}") separates words: it becomes a space.
 _PLAIN_URL_BRACE_RE = re.compile(r"\{(?=https?://)|(?P<url>https?://[^\s{}]+)\{")
+_PLAIN_PASSES = 32  # nesting depth of LaTeX groups unwrapped by plain_text
 
 
 def _is_escaped(text: str, pos: int) -> bool:
@@ -623,15 +664,22 @@ def _math_segments(text: str) -> Iterator[tuple[str, bool]]:
     yield text[done:], False
 
 
+def _plain_word(match: re.Match[str]) -> str:
+    """A command left after unwrapping: a macro's text, nothing for a formatting command
+    without its argument, else the bare word (``\\LaTeX`` → ``LaTeX``)."""
+    name = match.group(1)
+    return _MACROS.get(name, "" if name in _ARITY else name)
+
+
 def _unwrap_latex(text: str) -> str:
     if "\\" not in text and "{" not in text:
         return text
-    previous = None
-    while previous != text:
-        previous = text
-        text = _PLAIN_LINK_RE.sub(r"\1", text)
-        text = _PLAIN_GROUP_RE.sub(r"\1", text)
-    text = _PLAIN_WORD_RE.sub(lambda m: _MACROS.get(m.group(1), m.group(1)), text)
+    for _ in range(_PLAIN_PASSES):
+        unwrapped = _PLAIN_GROUP_RE.sub(r"\1", _PLAIN_LINK_RE.sub(r"\1", text))
+        if unwrapped == text:
+            break
+        text = unwrapped
+    text = _PLAIN_WORD_RE.sub(_plain_word, text)
     text = _PLAIN_URL_BRACE_RE.sub(lambda m: f"{m.group('url') or ''} ", text)
     text = _PLAIN_BRACE_RE.sub("", text)
     return _PLAIN_ESCAPE_RE.sub(r"\1", text)
@@ -640,9 +688,13 @@ def _unwrap_latex(text: str) -> str:
 # --------------------------------------------------------------------------- public API
 
 
+def _clean(text: str) -> str:
+    return _CONTROL_RE.sub("", text)
+
+
 def render_title(title: str) -> str:
     """Inline HTML for a title: escaped text, math as MathML, bold/italic; never a link."""
-    return str(_title_md().renderInline(" ".join(title.split()), {"inline_only": True}))
+    return str(_title_md().renderInline(" ".join(_clean(title).split()), {"inline_only": True}))
 
 
 def render_abstract(
@@ -651,12 +703,12 @@ def render_abstract(
     """Block HTML for an abstract, and a warning for each formula that could not render."""
     diagnostics: list[Diagnostic] = []
     env: dict[str, Any] = {"path": path, "line": line, "diagnostics": diagnostics}
-    return str(_abstract_md().render(text, env)), diagnostics
+    return str(_abstract_md().render(_clean(text), env)), diagnostics
 
 
 def render_notes(markdown: str) -> str:
     """HTML for the user's Markdown notes: tables, strikethrough, math, highlighted code."""
-    return str(_notes_md().render(markdown, {}))
+    return str(_notes_md().render(_clean(markdown), {}))
 
 
 @functools.cache
@@ -715,6 +767,7 @@ def extract_links(text: str) -> list[str]:
 
 def plain_text(text: str) -> str:
     """Text for <title>, descriptions and feeds: LaTeX unwrapped, math as its TeX, no HTML."""
+    text = _clean(text)
     if "\\" in text or "$" in text or "{" in text:
         text = "".join(
             segment if is_math else _unwrap_latex(segment)
