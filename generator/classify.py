@@ -26,18 +26,56 @@ def words(text: str) -> str:
     return " " + " ".join(_TOKEN.findall(ascii_text.lower())) + " "
 
 
-@lru_cache(maxsize=4096)
-def _patterns(rule: Rule) -> tuple[str, ...]:
-    terms = [words(term).strip() for term in (*rule.keywords, *rule.phrases)]
-    return tuple(f" {term} " for term in terms if term)
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """Every term of a taxonomy as a tuple of words, mapped to the rules that use it."""
+
+    terms: dict[tuple[str, ...], tuple[int, ...]]
+    single: frozenset[str]
+    starts: frozenset[str]
+    longest: int
 
 
-def score(rule: Rule, title: str, abstract: str) -> int:
-    """Matches in the title count TITLE_WEIGHT times; a term found counts once per field."""
-    total = 0
-    for pattern in _patterns(rule):
-        total += TITLE_WEIGHT * (pattern in title) + (pattern in abstract)
-    return total
+@lru_cache(maxsize=64)
+def _index(rules: tuple[Rule, ...]) -> _Index:
+    terms: dict[tuple[str, ...], set[int]] = {}
+    for i, rule in enumerate(rules):
+        for term in (*rule.keywords, *rule.phrases):
+            key = tuple(words(term).split())
+            if key:
+                terms.setdefault(key, set()).add(i)
+    single = frozenset(k[0] for k in terms if len(k) == 1)
+    starts = frozenset(k[0] for k in terms if len(k) > 1)
+    longest = max((len(k) for k in terms), default=1)
+    return _Index({k: tuple(sorted(v)) for k, v in terms.items()}, single, starts, longest)
+
+
+def _found(index: _Index, text: str) -> set[tuple[str, ...]]:
+    """The taxonomy terms present in `text` as whole words (one pass over its n-grams)."""
+    tokens = text.split()
+    found = {(word,) for word in index.single.intersection(tokens)}
+    if index.starts.isdisjoint(tokens):
+        return found
+    terms, starts = index.terms, index.starts
+    for i, token in enumerate(tokens):
+        if token in starts:
+            for n in range(2, index.longest + 1):
+                gram = tuple(tokens[i : i + n])
+                if gram in terms:
+                    found.add(gram)
+    return found
+
+
+def scores(rules: tuple[Rule, ...], title: str, abstract: str) -> list[int]:
+    """Per rule: each of its terms counts TITLE_WEIGHT if in the title, plus 1 if in the
+    abstract (arguments as produced by `words`)."""
+    index = _index(rules)
+    totals = [0] * len(rules)
+    for weight, text in ((TITLE_WEIGHT, title), (1, abstract)):
+        for term in _found(index, text):
+            for i in index.terms[term]:
+                totals[i] += weight
+    return totals
 
 
 def classify(
@@ -49,18 +87,18 @@ def classify(
     """
     t, a = words(title), words(abstract)
     chosen = topic or _best_topic(config, t, a)
-    scored = [(score(rule, t, a), i, rule.name) for i, rule in enumerate(config.tags)]
-    ranked = [name for s, _, name in sorted(scored, key=lambda x: (-x[0], x[1])) if s > 0]
+    tag_scores = scores(config.tags, t, a)
+    order = sorted(range(len(config.tags)), key=lambda i: (-tag_scores[i], i))
+    ranked = [config.tags[i].name for i in order if tag_scores[i] > 0]
     tags = merge_tags(config, list(extra), ranked)
     return Classification(chosen, tags)
 
 
 def _best_topic(config: Config, title: str, abstract: str) -> str:
     best, best_score = config.other_topic, 0
-    for rule in config.topics:
-        s = score(rule, title, abstract)
-        if s > best_score:
-            best, best_score = rule.name, s
+    for rule, points in zip(config.topics, scores(config.topics, title, abstract), strict=True):
+        if points > best_score:
+            best, best_score = rule.name, points
     return best
 
 
@@ -72,7 +110,7 @@ def tag_key(name: str) -> str:
 def merge_tags(config: Config, own: list[str], automatic: list[str]) -> tuple[str, ...]:
     """The user's tags first, then automatic ones up to MAX_TAGS; one name per tag key,
     spelled as the taxonomy spells it."""
-    canonical = {tag_key(rule.name): rule.name for rule in config.tags}
+    canonical = _canonical_tags(config.tags)
     seen: set[str] = set()
     out: list[str] = []
     for i, name in enumerate([*own, *automatic]):
@@ -82,3 +120,8 @@ def merge_tags(config: Config, own: list[str], automatic: list[str]) -> tuple[st
         seen.add(key)
         out.append(canonical.get(key, name.strip()))
     return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _canonical_tags(rules: tuple[Rule, ...]) -> dict[str, str]:
+    return {tag_key(rule.name): rule.name for rule in rules}

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from .classify import tag_key
 from .config import Config
@@ -80,8 +81,14 @@ def make_env(root: Path, config: Config) -> jinja2.Environment:
     )
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["longdate"] = _long_date
-    env.filters["tojson_ld"] = lambda v: json.dumps(v, ensure_ascii=False).replace("</", "<\\/")
+    env.filters["tojson_ld"] = _script_json
     return env
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside <script>: no `<`, `>` or `&` that could end or confuse the element."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _long_date(value: dt.date | None) -> str:
@@ -212,18 +219,40 @@ def page_url(path: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Renderer:
-    """Everything a page is drawn from: templates, the site model and the rendered papers."""
+    """Everything a page is drawn from: templates, the site model and the rendered papers.
+
+    A paper's list item looks the same on every list page at the same depth, so it is drawn
+    once per (paper, depth) and reused: list pages are most of the work of a build.
+    """
 
     env: jinja2.Environment
     site: Site
     views: dict[str, PaperView]
+    items: dict[tuple[str, str, str], Markup] = field(default_factory=dict)
+    macros: dict[str, Any] = field(default_factory=dict)
+
+    def _item(self, root: str, context: dict[str, Any]) -> Any:
+        def cached_item(paper: Paper, heading: str = "h3") -> Markup:
+            key = (paper.slug, heading, root)
+            found = self.items.get(key)
+            if found is None:
+                module = self.macros.get(root)
+                if module is None:
+                    template = self.env.get_template("partials/macros.html")
+                    module = self.macros[root] = template.make_module(context)
+                found = self.items[key] = Markup(module.paper_item(paper, heading))
+            return found
+
+        return cached_item
 
     def helpers(self) -> dict[str, Any]:
         site = self.site
         topics = {g.name: g.slug for g in site.topics}
         tags = {tag_key(g.name): g.slug for g in site.tags}
         listings = {g.name: g.slug for g in site.listings}
+        by_name = {g.name: g for g in site.listings}
         return {
+            "listings_of": lambda view: [by_name[s] for s in view.sources if s in by_name],
             "topic_slug": lambda name: topics.get(name) or slugify(name, "topic"),
             "tag_slug": lambda name: tags.get(tag_key(name)) or slugify(name, "tag"),
             "listing_slug": lambda name: listings.get(name) or slugify(name, "listing"),
@@ -250,6 +279,7 @@ class Renderer:
         }
         if page.kind == "paper":
             context["paper"] = self.views[page.context["slug"]]
+        context["cached_item"] = self._item(root, context)
         try:
             return self.env.get_template(page.template).render(context).encode("utf-8")
         except jinja2.TemplateSyntaxError as exc:
