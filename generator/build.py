@@ -1,4 +1,9 @@
-"""The build pipeline: config → listings → records → site model → render → write → search."""
+"""The build pipeline: config → listings → records → site model → render → write → search.
+
+`build_site` names each stage in order and times it. Drawing is incremental: every output
+file has a key (keys.py) and a file whose key and bytes on disk match the last build's
+manifest is neither drawn nor written again.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,16 @@ from .config import Config, load_config
 from .errors import Diagnostic, DigestError
 from .exports import exports
 from .ingest import ingest
+from .keys import GENERATOR_VERSION, digest, folder_digest, page_key, paper_digests
+from .manifest import Manifest, load_manifest, save_manifest
 from .markup import highlight_css
-from .render import Renderer, make_env, make_view, plan, theme_dirs
+from .render import Renderer, Views, make_env, plan, theme_dirs
 from .search import index_site
 from .site import Site, build_model
-from .write import WriteStats, check_output, link_tree, staged, write_staged
+from .workers import Job, draw, job_count
+from .write import Writer, WriteStats, check_output
+
+CACHE_DIR = ".digest-cache"
 
 
 @dataclass(slots=True)
@@ -31,6 +41,8 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     papers: int = 0
     pages: int = 0
+    drawn: int = 0
+    written: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         warnings = sum(1 for d in self.diagnostics if d.level == "warning")
@@ -38,8 +50,8 @@ class BuildResult:
         total = sum(self.timings.values())
         return (
             f"built {self.papers} papers, {self.pages} pages into {self.output} in {total:.2f}s "
-            f"({self.stats.written} written, {self.stats.unchanged} unchanged, "
-            f"{self.stats.removed} removed); {warnings} warnings, {errors} errors"
+            f"({self.drawn} drawn, {self.stats.written} written, {self.stats.unchanged} "
+            f"unchanged, {self.stats.removed} removed); {warnings} warnings, {errors} errors"
         )
 
 
@@ -70,9 +82,7 @@ def build_site(
     root = root.resolve()
     config, notes = load_config(config_path or root / "digest.yaml")
     if base_url:
-        config = dataclasses.replace(
-            config, base_url=base_url if base_url.endswith("/") else base_url + "/"
-        )
+        config = dataclasses.replace(config, base_url=base_url.rstrip("/") + "/")
     out = (output or root / "site").resolve()
     check_output(root, out)
     result = BuildResult(config=config, output=out, diagnostics=list(notes))
@@ -85,33 +95,46 @@ def build_site(
             site, problems = build_model(config, ingested.records.values(), ingested.listing_dates)
         result.diagnostics.extend(problems)
         result.papers = len(site.papers)
-        with timed("render+write"), staged(out) as staging:
-            files = render_site(root, site, result)
-            result.stats = write_staged(staging, out, files)
-            with timed("search"):
-                if search:
-                    result.diagnostics.extend(index_site(staging, out, config, result.stats))
-                else:  # keep the last index: serve skips indexing to repaint fast
-                    link_tree(out / "pagefind", staging / "pagefind")
+        cache = root / CACHE_DIR
+        previous = Manifest(str(out)) if clean else load_manifest(cache, out)
+        writer = Writer(out, previous)
+        with timed("render"):
+            result.diagnostics.extend(render_site(root, site, writer, result, job_count(jobs)))
+        with timed("write"):
+            writer.remove_stale()
+            save_manifest(cache, out, writer.manifest())
+        result.stats = writer.stats
+        with timed("search"):
+            if search:
+                result.diagnostics.extend(index_site(out, config, writer.stats))
     return result
 
 
-def render_site(root: Path, site: Site, result: BuildResult) -> Iterator[tuple[str, bytes]]:
-    """Every output file as (path, bytes), produced one at a time to bound memory."""
-    yield from static_files(root, site.config)
-    views = {}
-    for paper in site.papers:
-        view, notes = make_view(paper)
-        views[paper.slug] = view
-        result.diagnostics.extend(notes)
-    renderer = Renderer(make_env(root, site.config), site, views)
-    helpers = renderer.helpers()
-    paths = []
+def render_site(
+    root: Path, site: Site, writer: Writer, result: BuildResult, workers: int
+) -> list[Diagnostic]:
+    """Draw the pages whose key changed and write every output file that differs."""
+    config = site.config
+    for path, data in static_files(root, config):
+        writer.write(path, data, None)
+    related: dict[str, tuple[str, ...]] = {}
+    templates = [d / "templates" for d in theme_dirs(root, config)]
+    base = digest(GENERATOR_VERSION, folder_digest(templates), config)
+    papers = paper_digests(site, related)
+    jobs, paths = [], []
     for page in plan(site):
         paths.append(page.path)
-        yield page.path, renderer.render(page, helpers)
-    result.pages = len(paths)
-    yield from exports(site, paths)
+        key = page_key(page, base, papers)
+        if writer.previous.fresh(writer.output, page.path, key):
+            writer.keep(page.path)
+        else:
+            jobs.append(Job(page, key))
+    renderer = Renderer(make_env(root, config), site, Views(site.papers, {}))
+    diagnostics = draw(renderer, writer, jobs, workers)
+    result.pages, result.drawn = len(paths), len(jobs)
+    for path, data in exports(site, paths):
+        writer.write(path, data, None)
+    return diagnostics
 
 
 def static_files(root: Path, config: Config) -> Iterator[tuple[str, bytes]]:
@@ -130,7 +153,7 @@ def static_files(root: Path, config: Config) -> Iterator[tuple[str, bytes]]:
 @contextmanager
 def _lock(root: Path) -> Iterator[None]:
     """Two builds of one site at once take turns."""
-    cache = root / ".digest-cache"
+    cache = root / CACHE_DIR
     try:
         cache.mkdir(exist_ok=True)
         handle = (cache / "build.lock").open("w")
@@ -146,12 +169,13 @@ def _lock(root: Path) -> Iterator[None]:
 
 class BuildSession:
     """Repeated builds of one site, as `digest serve` runs them: each `build()` reuses what
-    the previous one computed and writes only changed files, in place."""
+    the previous one computed and writes only changed files."""
 
     def __init__(
         self, root: Path, config_path: Path, output: Path, base_url: str | None = None
     ) -> None:
-        self.root, self.config_path, self.output, self.base_url = root, config_path, output, base_url
+        self.root, self.config_path, self.output = root, config_path, output
+        self.base_url = base_url
 
     def build(self) -> BuildResult:
         """Build again; raise DigestError (with file:line) when the site cannot be built,

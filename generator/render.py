@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,21 +25,66 @@ from .site import Group, Site
 from .slugs import slugify
 
 
-@dataclass(frozen=True, slots=True)
 class PaperView:
-    """A paper with its text rendered to HTML once, for every page that shows it."""
+    """A paper with its text rendered to HTML, each part once and only when a page needs it
+    (list items need the title and summary; only the paper's own page needs the abstract)."""
 
-    paper: Paper
-    title_html: str
-    title_text: str
-    abstract_html: str
-    notes_html: str
-    description: str
-    abstract_text: str
-    related: tuple[Paper, ...] = ()
+    def __init__(self, paper: Paper, related: tuple[Paper, ...] = ()) -> None:
+        self.paper = paper
+        self.related = related
+        self.diagnostics: list[Diagnostic] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.paper, name)
+
+    @cached_property
+    def title_html(self) -> str:
+        return render_title(self.paper.title)
+
+    @cached_property
+    def title_text(self) -> str:
+        return plain_text(self.paper.title)
+
+    @cached_property
+    def abstract_text(self) -> str:
+        return plain_text(self.paper.abstract)
+
+    @cached_property
+    def description(self) -> str:
+        text = self.abstract_text
+        return text if len(text) <= 200 else text[:197].rsplit(" ", 1)[0] + "…"
+
+    @cached_property
+    def abstract_html(self) -> str:
+        html, notes = render_abstract(self.paper.abstract, self.paper.source_path, 3)
+        self.diagnostics.extend(notes)
+        return html
+
+    @cached_property
+    def notes_html(self) -> str:
+        return render_notes(self.paper.notes) if self.paper.notes.strip() else ""
+
+
+class Views(Mapping[str, PaperView]):
+    """Every paper's view by slug, made on first use."""
+
+    def __init__(self, papers: Iterable[Paper], related: Mapping[str, tuple[Paper, ...]]) -> None:
+        self._papers = {p.slug: p for p in papers}
+        self._related = related
+        self._made: dict[str, PaperView] = {}
+
+    def __getitem__(self, slug: str) -> PaperView:
+        view = self._made.get(slug)
+        if view is None:
+            paper = self._papers[slug]
+            view = self._made[slug] = PaperView(paper, self._related.get(slug, ()))
+        return view
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._papers)
+
+    def __len__(self) -> int:
+        return len(self._papers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,25 +139,6 @@ def _script_json(value: Any) -> str:
 
 def _long_date(value: dt.date | None) -> str:
     return f"{value.day} {value.strftime('%B %Y')}" if value else ""
-
-
-def make_view(paper: Paper, related: tuple[Paper, ...] = ()) -> tuple[PaperView, list[Diagnostic]]:
-    abstract_html, notes = render_abstract(paper.abstract, paper.source_path, 3)
-    abstract_text = plain_text(paper.abstract)
-    description = abstract_text
-    if len(description) > 200:
-        description = description[:197].rsplit(" ", 1)[0] + "…"
-    view = PaperView(
-        paper=paper,
-        title_html=render_title(paper.title),
-        title_text=plain_text(paper.title),
-        abstract_html=abstract_html,
-        notes_html=render_notes(paper.notes) if paper.notes.strip() else "",
-        description=description,
-        abstract_text=abstract_text,
-        related=related,
-    )
-    return view, notes
 
 
 def plan(site: Site) -> Iterator[Page]:
@@ -227,7 +254,7 @@ class Renderer:
 
     env: jinja2.Environment
     site: Site
-    views: dict[str, PaperView]
+    views: Views
     items: dict[tuple[str, str, str], Markup] = field(default_factory=dict)
     macros: dict[str, Any] = field(default_factory=dict)
 

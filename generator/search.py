@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .config import Config
 from .errors import Diagnostic, warning
-from .write import WriteStats, link_tree
+from .write import WriteStats, replace_tree
 
 
 def pagefind_command() -> list[str] | None:
@@ -23,30 +23,40 @@ def pagefind_command() -> list[str] | None:
         return [found] if found else None
 
 
-def index_site(
-    staging: Path, previous: Path, config: Config, stats: WriteStats
-) -> list[Diagnostic]:
-    """Index `staging`; reuse the previous index when no page changed. Never fails a build."""
-    if not config.search:
-        return []
-    if not stats.changed and (previous / "pagefind").is_dir():
-        link_tree(previous / "pagefind", staging / "pagefind")
+def index_site(output: Path, config: Config, stats: WriteStats) -> list[Diagnostic]:
+    """Index the paper pages of `output` into output/pagefind/, made aside and swapped in.
+    Skipped when no file changed and an index exists. Never fails a build."""
+    target = output / "pagefind"
+    if not config.search or (not stats.changed and target.is_dir()):
         return []
     command = pagefind_command()
     if command is None:
         return [_no_search("the Pagefind binary was not found")]
+    staging = output / ".pagefind.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
     try:
         run = subprocess.run(
-            [*command, "--site", str(staging), "--output-subdir", "pagefind", "--quiet"],
+            [
+                *command,
+                "--site",
+                str(output),
+                "--output-path",
+                str(staging),
+                "--glob",
+                "papers/**/index.html",
+                "--silent",
+            ],
             capture_output=True,
             text=True,
-            timeout=600,
+            timeout=900,
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return [_no_search(f"Pagefind could not run ({exc})")]
-    if run.returncode != 0:
+    if run.returncode != 0 or not staging.is_dir():
+        shutil.rmtree(staging, ignore_errors=True)
         return [_no_search(f"Pagefind failed: {run.stderr.strip()[-300:]}")]
+    replace_tree(staging, target)
     return []
 
 

@@ -421,6 +421,8 @@ def broken_links(served: Path, base_url: str) -> list[str]:
         parser.feed(page.read_text(encoding="utf-8"))
         page_base = urljoin(page_url, parser.base or "")
         for ref in parser.refs:
+            if ref.startswith("#"):
+                continue  # a place in the page itself, wherever the page is served from
             url = urldefrag(urljoin(page_base, ref)).url
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or parts.netloc != origin.netloc:

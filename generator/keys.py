@@ -1,0 +1,87 @@
+"""Content keys: what each output file is drawn from, hashed. A file whose key is the same
+as in the last build is not drawn again."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from .classify import tag_key
+from .render import Page
+from .site import Group, Site
+
+GENERATOR_VERSION = "1"  # bump when the renderer's output changes for the same inputs
+
+
+def digest(*parts: object) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(repr(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def folder_digest(folders: Iterable[Path]) -> str:
+    """The names and bytes of every file under `folders` (the templates a theme draws with)."""
+    h = hashlib.blake2b(digest_size=16)
+    for folder in folders:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file():
+                h.update(str(path.relative_to(folder)).encode() + b"\x00" + path.read_bytes())
+    return h.hexdigest()
+
+
+def paper_digests(site: Site, related: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """Per paper: everything its page or its list item shows, including the links it makes
+    to its topic, tags, listings and related papers."""
+    topics = {g.name: g.slug for g in site.topics}
+    tags = {tag_key(g.name): g.slug for g in site.tags}
+    listings = {g.name: (g.slug, g.date) for g in site.listings}
+    out = {}
+    for paper in site.papers:
+        out[paper.slug] = digest(
+            paper,
+            topics.get(paper.topic),
+            [tags.get(tag_key(t)) for t in paper.tags],
+            [listings.get(s) for s in paper.sources],
+        )
+    for paper in site.papers:
+        near = related.get(paper.slug, ())
+        if near:
+            out[paper.slug] = digest(out[paper.slug], [(s, out.get(s)) for s in near])
+    return out
+
+
+def page_key(page: Page, base: str, papers: Mapping[str, str]) -> str | None:
+    """A page's key, or None for pages that show site-wide counts and are always drawn."""
+    context = page.context
+    if page.kind == "paper":
+        return digest(base, page.path, papers[context["slug"]])
+    if "sections" in context:
+        shown = [[papers[p.slug] for p in chunk] for _, chunk in context["sections"]]
+        group: Group = context["group"]
+        return digest(
+            base,
+            page.path,
+            page.title,
+            group.name,
+            len(group.papers),
+            context["number"],
+            context["pages"],
+            [h for h, _ in context["sections"]],
+            shown,
+        )
+    if page.kind == "listing":
+        group = context["group"]
+        around = [(g.slug, g.date) if g else None for g in (context["previous"], context["next"])]
+        return digest(
+            base,
+            page.path,
+            page.title,
+            group.name,
+            group.date,
+            [papers[p.slug] for p in group.papers],
+            around,
+        )
+    return None

@@ -1,0 +1,81 @@
+"""What the last build wrote: per output file its key, content hash, size and mtime, kept in
+.digest-cache/ so the next build can tell which files it need not draw or write again."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .records import write_atomic
+
+FORMAT = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    key: str | None
+    sha: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(slots=True)
+class Manifest:
+    output: str
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    def fresh(self, output: Path, path: str, key: str | None) -> bool:
+        """True when the file on disk is the one recorded and its key has not changed."""
+        entry = self.entries.get(path)
+        if entry is None or key is None or entry.key != key:
+            return False
+        return _matches(output / path, entry)
+
+    def unchanged_bytes(self, output: Path, path: str, sha: str) -> Entry | None:
+        entry = self.entries.get(path)
+        if entry is not None and entry.sha == sha and _matches(output / path, entry):
+            return entry
+        return None
+
+
+def _matches(path: Path, entry: Entry) -> bool:
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return stat.st_size == entry.size and stat.st_mtime_ns == entry.mtime_ns
+
+
+def content_sha(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def entry_for(path: Path, key: str | None, sha: str) -> Entry:
+    stat = path.stat()
+    return Entry(key, sha, stat.st_size, stat.st_mtime_ns)
+
+
+def manifest_path(cache: Path, output: Path) -> Path:
+    name = hashlib.blake2b(str(output).encode(), digest_size=8).hexdigest()
+    return cache / f"manifest-{name}.pickle"
+
+
+def load_manifest(cache: Path, output: Path) -> Manifest:
+    """The manifest of `output`, or an empty one when missing, unreadable or for another
+    output folder (a damaged cache only costs a full build)."""
+    try:
+        with manifest_path(cache, output).open("rb") as handle:
+            fmt, manifest = pickle.load(handle)
+        if fmt == FORMAT and isinstance(manifest, Manifest) and manifest.output == str(output):
+            return manifest
+    except Exception:  # any unreadable cache is as good as none
+        pass
+    return Manifest(str(output))
+
+
+def save_manifest(cache: Path, output: Path, manifest: Manifest) -> None:
+    cache.mkdir(parents=True, exist_ok=True)
+    data = pickle.dumps((FORMAT, manifest), protocol=pickle.HIGHEST_PROTOCOL)
+    write_atomic(manifest_path(cache, output), data)

@@ -1,0 +1,112 @@
+"""Drawing and writing pages, in this process or spread over forked worker processes.
+
+Each worker is forked with the renderer already built (nothing is pickled on the way in),
+draws its share of the pages, writes them, and sends back only what the manifest needs.
+Output is byte-identical whatever the number of workers: pages are pure functions of their
+inputs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from .errors import Diagnostic, DigestError, error
+from .manifest import Entry, Manifest
+from .render import Page, Renderer
+from .write import Writer
+
+# Below this many pages a worker process costs more than it saves.
+MIN_PAGES_PER_WORKER = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    page: Page
+    key: str | None
+
+
+@dataclass(slots=True)
+class Drawn:
+    files: list[tuple[str, Entry, bool]]
+    diagnostics: list[Diagnostic]
+    failure: tuple[Diagnostic, ...] = ()
+
+
+def job_count(requested: int) -> int:
+    return requested if requested > 0 else (os.cpu_count() or 1)
+
+
+def draw(renderer: Renderer, writer: Writer, jobs: Sequence[Job], workers: int) -> list[Diagnostic]:
+    """Draw and write every job's page; raise DigestError if any page cannot be drawn."""
+    workers = min(workers, len(jobs) // MIN_PAGES_PER_WORKER)
+    if workers <= 1:
+        result = _draw(renderer, writer, jobs)
+    else:
+        result = _draw_forked(renderer, writer, jobs, workers)
+    if result.failure:
+        raise DigestError(*result.failure)
+    return result.diagnostics
+
+
+def _draw(renderer: Renderer, writer: Writer, jobs: Sequence[Job]) -> Drawn:
+    helpers = renderer.helpers()
+    done = Drawn([], [])
+    try:
+        for job in jobs:
+            written = writer.write(job.page.path, renderer.render(job.page, helpers), job.key)
+            done.files.append((job.page.path, writer.entries[job.page.path], written))
+            if job.page.kind == "paper":
+                done.diagnostics.extend(renderer.views[job.page.context["slug"]].diagnostics)
+    except DigestError as exc:
+        done.failure = exc.diagnostics
+    return done
+
+
+def _draw_forked(renderer: Renderer, writer: Writer, jobs: Sequence[Job], workers: int) -> Drawn:
+    context = multiprocessing.get_context("fork")
+    started = []
+    for i in range(workers):
+        receive, send = context.Pipe(duplex=False)
+        share = jobs[i::workers]
+        process = context.Process(
+            target=_work, args=(renderer, writer.output, writer.previous, share, send), daemon=True
+        )
+        process.start()
+        send.close()
+        started.append((process, receive))
+    total = Drawn([], [])
+    for process, receive in started:
+        part = _receive(receive)
+        process.join()
+        for path, entry, written in part.files:
+            writer.adopt(path, entry, written)
+        total.diagnostics.extend(part.diagnostics)
+        total.failure += part.failure
+    return total
+
+
+def _receive(receive: Connection) -> Drawn:
+    try:
+        return receive.recv()
+    except EOFError:
+        return Drawn([], [], (error("build", None, "a render worker died unexpectedly"),))
+    finally:
+        receive.close()
+
+
+def _work(
+    renderer: Renderer, output: Path, previous: Manifest, jobs: Sequence[Job], send: Connection
+) -> None:
+    try:
+        result = _draw(renderer, Writer(output, previous), jobs)
+    except Exception as exc:  # a bug, not bad input: report it with its traceback
+        detail = "".join(traceback.format_exception(exc)).strip().splitlines()[-1]
+        result = Drawn([], [], (error("build", None, f"internal error in a worker: {detail}"),))
+    send.send(result)
+    send.close()

