@@ -22,6 +22,7 @@ from .ingest import ingest
 from .keys import GENERATOR_VERSION, digest, folder_digest, page_key, paper_digests
 from .manifest import Manifest, load_manifest, save_manifest
 from .markup import highlight_css
+from .related import related_papers
 from .render import Renderer, Views, make_env, plan, theme_dirs
 from .search import index_site
 from .site import Site, build_model
@@ -117,7 +118,7 @@ def render_site(
     config = site.config
     for path, data in static_files(root, config):
         writer.write(path, data, None)
-    related: dict[str, tuple[str, ...]] = {}
+    related = related_papers(site.papers, config.related)
     templates = [d / "templates" for d in theme_dirs(root, config)]
     base = digest(GENERATOR_VERSION, folder_digest(templates), config)
     papers = paper_digests(site, related)
@@ -129,7 +130,7 @@ def render_site(
             writer.keep(page.path)
         else:
             jobs.append(Job(page, key))
-    renderer = Renderer(make_env(root, config), site, Views(site.papers, {}))
+    renderer = Renderer(make_env(root, config), site, Views(site.papers, related))
     diagnostics = draw(renderer, writer, jobs, workers)
     result.pages, result.drawn = len(paths), len(jobs)
     for path, data in exports(site, paths):

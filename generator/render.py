@@ -68,7 +68,7 @@ class PaperView:
 class Views(Mapping[str, PaperView]):
     """Every paper's view by slug, made on first use."""
 
-    def __init__(self, papers: Iterable[Paper], related: Mapping[str, tuple[Paper, ...]]) -> None:
+    def __init__(self, papers: Iterable[Paper], related: Mapping[str, tuple[str, ...]]) -> None:
         self._papers = {p.slug: p for p in papers}
         self._related = related
         self._made: dict[str, PaperView] = {}
@@ -77,7 +77,8 @@ class Views(Mapping[str, PaperView]):
         view = self._made.get(slug)
         if view is None:
             paper = self._papers[slug]
-            view = self._made[slug] = PaperView(paper, self._related.get(slug, ()))
+            near = tuple(self._papers[s] for s in self._related.get(slug, ()) if s in self._papers)
+            view = self._made[slug] = PaperView(paper, near)
         return view
 
     def __iter__(self) -> Iterator[str]:
