@@ -22,10 +22,11 @@ from .ingest import ingest
 from .keys import GENERATOR_VERSION, digest, folder_digest, page_key, paper_digests
 from .manifest import Manifest, load_manifest, save_manifest
 from .markup import highlight_css
+from .models import Paper
 from .related import related_papers
 from .render import Renderer, Views, make_env, plan, theme_dirs
 from .search import index_site
-from .site import Site, build_model
+from .site import ModelMemo, Site, build_model
 from .workers import Job, draw, job_count
 from .write import Writer, WriteStats, check_output
 
@@ -56,6 +57,15 @@ class BuildResult:
         )
 
 
+@dataclass(slots=True)
+class SessionState:
+    """What one build leaves for the next in the same process (`digest serve`)."""
+
+    model: ModelMemo = field(default_factory=ModelMemo)
+    digests: dict[str, tuple[Paper, str]] = field(default_factory=dict)
+    manifest: Manifest | None = None
+
+
 class _Timer:
     def __init__(self, timings: dict[str, float]) -> None:
         self.timings = timings
@@ -78,8 +88,10 @@ def build_site(
     jobs: int = 0,
     progress: bool = False,
     search: bool = True,
+    state: SessionState | None = None,
 ) -> BuildResult:
-    """Build the site under `root`; raise DigestError only when nothing can be built."""
+    """Build the site under `root`; raise DigestError only when nothing can be built.
+    A `state` carried from build to build lets each reuse the previous one's work."""
     root = root.resolve()
     config, notes = load_config(config_path or root / "digest.yaml")
     if base_url:
@@ -92,18 +104,30 @@ def build_site(
         with timed("ingest"):
             ingested = ingest(root, config)
         result.diagnostics.extend(ingested.diagnostics)
+        state = state or SessionState()
         with timed("model"):
-            site, problems = build_model(config, ingested.records.values(), ingested.listing_dates)
+            site, problems = build_model(
+                config,
+                ingested.records.values(),
+                ingested.listing_dates,
+                state.model,
+                [*ingested.new, *ingested.updated],
+            )
         result.diagnostics.extend(problems)
         result.papers = len(site.papers)
         cache = root / CACHE_DIR
-        previous = Manifest(str(out)) if clean else load_manifest(cache, out)
-        writer = Writer(out, previous)
+        trusted = state.manifest is not None and not clean
+        previous = Manifest(str(out)) if clean else state.manifest or load_manifest(cache, out)
+        writer = Writer(out, previous, trusted)
         with timed("render"):
-            result.diagnostics.extend(render_site(root, site, writer, result, job_count(jobs)))
+            drawn = render_site(root, site, writer, state, job_count(jobs))
+        result.diagnostics.extend(drawn.diagnostics)
+        result.pages, result.drawn = drawn.pages, drawn.drawn
         with timed("write"):
             writer.remove_stale()
-            save_manifest(cache, out, writer.manifest())
+            state.manifest = writer.manifest()
+            save_manifest(cache, out, state.manifest)
+        result.written = writer.written
         result.stats = writer.stats
         with timed("search"):
             if search:
@@ -111,9 +135,16 @@ def build_site(
     return result
 
 
+@dataclass(slots=True)
+class Drawing:
+    diagnostics: list[Diagnostic]
+    pages: int
+    drawn: int
+
+
 def render_site(
-    root: Path, site: Site, writer: Writer, result: BuildResult, workers: int
-) -> list[Diagnostic]:
+    root: Path, site: Site, writer: Writer, state: SessionState, workers: int
+) -> Drawing:
     """Draw the pages whose key changed and write every output file that differs."""
     config = site.config
     for path, data in static_files(root, config):
@@ -121,21 +152,23 @@ def render_site(
     related = related_papers(site.papers, config.related)
     templates = [d / "templates" for d in theme_dirs(root, config)]
     base = digest(GENERATOR_VERSION, folder_digest(templates), config)
-    papers = paper_digests(site, related)
+    papers = paper_digests(site, related, state.digests)
     jobs, paths = [], []
     for page in plan(site):
         paths.append(page.path)
         key = page_key(page, base, papers)
-        if writer.previous.fresh(writer.output, page.path, key):
+        if writer.is_fresh(page.path, key):
             writer.keep(page.path)
         else:
             jobs.append(Job(page, key))
     renderer = Renderer(make_env(root, config), site, Views(site.papers, related))
     diagnostics = draw(renderer, writer, jobs, workers)
-    result.pages, result.drawn = len(paths), len(jobs)
-    for path, data in exports(site, paths):
-        writer.write(path, data, None)
-    return diagnostics
+    for export in exports(site, paths, base, papers):
+        if writer.is_fresh(export.path, export.key):
+            writer.keep(export.path)
+        else:
+            writer.write(export.path, export.make(), export.key)
+    return Drawing(diagnostics, len(paths), len(jobs))
 
 
 def static_files(root: Path, config: Config) -> Iterator[tuple[str, bytes]]:
@@ -178,6 +211,8 @@ class BuildSession:
         self.root, self.config_path, self.output = root, config_path, output
         self.base_url = base_url
 
+        self.state = SessionState()
+
     def build(self) -> BuildResult:
         """Build again; raise DigestError (with file:line) when the site cannot be built,
         leaving the previous output as it was."""
@@ -187,4 +222,5 @@ class BuildSession:
             output=self.output,
             base_url=self.base_url,
             search=False,
+            state=self.state,
         )

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from .config import Config
+from .keys import digest
 from .markup import plain_text
 from .metadata import bibtex
 from .models import Paper
@@ -18,21 +21,44 @@ ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
-def exports(site: Site, page_paths: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-    """Every non-HTML output file as (path, bytes)."""
+@dataclass(frozen=True, slots=True)
+class Export:
+    """A non-HTML output file: where it goes, the key of what it shows, how to make it."""
+
+    path: str
+    key: str
+    make: Callable[[], bytes]
+
+
+def exports(
+    site: Site, page_paths: list[str], base: str, digests: Mapping[str, str]
+) -> Iterator[Export]:
+    """Every non-HTML output file, made only if its key changed since the last build."""
     config = site.config
-    yield "feed.xml", atom_feed(config, site.papers, config.title, "feed.xml")
+
+    def shown(papers: tuple[Paper, ...]) -> list[str]:
+        return [digests[p.slug] for p in papers]
+
+    newest = site.papers[: config.feed_size]
+    yield Export("feed.xml", digest(base, "feed", shown(newest)),
+                 partial(atom_feed, config, site.papers, config.title, "feed.xml"))
     for group in site.topics:
         path = f"topics/{group.slug}/feed.xml"
-        yield path, atom_feed(config, group.papers, f"{group.name} · {config.title}", path)
-    yield "papers.json", papers_json(site.papers)
+        title = f"{group.name} · {config.title}"
+        yield Export(path, digest(base, path, title, shown(group.papers[: config.feed_size])),
+                     partial(atom_feed, config, group.papers, title, path))
+    yield Export("papers.json", digest(base, shown(site.papers)),
+                 partial(papers_json, site.papers))
     for paper in site.papers:
-        yield f"papers/{paper.slug}/cite.bib", bibtex(paper, config).encode("utf-8")
-    yield "sitemap.xml", sitemap(config, page_paths)
-    yield (
-        "robots.txt",
-        f"User-agent: *\nAllow: /\nSitemap: {absolute(config, 'sitemap.xml')}\n".encode(),
-    )
+        yield Export(f"papers/{paper.slug}/cite.bib", digest(base, digests[paper.slug]),
+                     partial(_bib, paper, config))
+    yield Export("sitemap.xml", digest(base, page_paths), partial(sitemap, config, page_paths))
+    robots = f"User-agent: *\nAllow: /\nSitemap: {absolute(config, 'sitemap.xml')}\n"
+    yield Export("robots.txt", digest(base, robots), robots.encode)
+
+
+def _bib(paper: Paper, config: Config) -> bytes:
+    return bibtex(paper, config).encode("utf-8")
 
 
 def absolute(config: Config, path: str) -> str:

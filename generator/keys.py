@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .classify import tag_key
+from .models import Paper
 from .render import Page
 from .site import Group, Site
 
@@ -32,16 +33,22 @@ def folder_digest(folders: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
-def paper_digests(site: Site, related: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+def paper_digests(
+    site: Site, related: Mapping[str, tuple[str, ...]], memo: dict[str, tuple[Paper, str]]
+) -> dict[str, str]:
     """Per paper: everything its page or its list item shows, including the links it makes
-    to its topic, tags, listings and related papers."""
+    to its topic, tags, listings and related papers. `memo` keeps the costly part, the
+    digest of the paper's own fields, across the builds of a session."""
     topics = {g.name: g.slug for g in site.topics}
     tags = {tag_key(g.name): g.slug for g in site.tags}
     listings = {g.name: (g.slug, g.date) for g in site.listings}
     out = {}
     for paper in site.papers:
+        known = memo.get(paper.slug)
+        if known is None or known[0] is not paper:
+            known = memo[paper.slug] = (paper, digest(paper))
         out[paper.slug] = digest(
-            paper,
+            known[1],
             topics.get(paper.topic),
             [tags.get(tag_key(t)) for t in paper.tags],
             [listings.get(s) for s in paper.sources],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .classify import classify, tag_key
@@ -57,15 +57,42 @@ class Site:
         return self.listings[-1] if self.listings else None
 
 
+@dataclass(slots=True)
+class ModelMemo:
+    """Papers made by earlier builds of a session, by slug, with the record object and the
+    config they were made from: an unchanged record is not classified again."""
+
+    papers: dict[str, tuple[Record, Config, Paper | None, list[Diagnostic]]] = field(
+        default_factory=dict
+    )
+
+
 def build_model(
-    config: Config, records: Iterable[Record], listing_dates: Mapping[str, dt.date | None]
+    config: Config,
+    records: Iterable[Record],
+    listing_dates: Mapping[str, dt.date | None],
+    memo: ModelMemo | None = None,
+    changed: Iterable[str] = (),
 ) -> tuple[Site, list[Diagnostic]]:
+    """The site model; with a memo, records that are the same objects as last time (and not
+    among `changed`) reuse their Paper."""
+    memo = memo if memo is not None else ModelMemo()
+    stale = set(changed)
     diagnostics: list[Diagnostic] = []
     papers = []
+    made: dict[str, tuple[Record, Config, Paper | None, list[Diagnostic]]] = {}
     for record in records:
-        paper = to_paper(config, record, diagnostics)
+        known = memo.papers.get(record.slug)
+        if known and known[0] is record and known[1] is config and record.slug not in stale:
+            made[record.slug] = known
+        else:
+            notes: list[Diagnostic] = []
+            made[record.slug] = (record, config, to_paper(config, record, notes), notes)
+        paper, notes = made[record.slug][2:]
+        diagnostics.extend(notes)
         if paper is not None:
             papers.append(paper)
+    memo.papers = made
     papers.sort(key=newest_first)
     site = Site(
         config=config,

@@ -59,12 +59,17 @@ def safe_path(base: Path, relative: str) -> Path:
 class Writer:
     """Writes the files of one build into `output`, recording each in the new manifest."""
 
-    def __init__(self, output: Path, previous: Manifest) -> None:
+    def __init__(self, output: Path, previous: Manifest, trusted: bool = False) -> None:
         self.output = output
         self.previous = previous
+        self.trusted = trusted  # the previous manifest was made by this process: no stat
         self.entries: dict[str, Entry] = {}
         self.stats = WriteStats()
+        self.written: list[str] = []
         self._dirs: set[Path] = set()
+
+    def is_fresh(self, path: str, key: str | None) -> bool:
+        return self.previous.fresh(self.output, path, key, self.trusted)
 
     def keep(self, path: str) -> None:
         """A file found fresh without drawing it again."""
@@ -91,6 +96,7 @@ class Writer:
         os.replace(temp, target)
         self.entries[path] = entry_for(target, key, sha)
         self.stats.written += 1
+        self.written.append(path)
         return True
 
     def adopt(self, path: str, entry: Entry, written: bool) -> None:
@@ -98,6 +104,7 @@ class Writer:
         self.entries[path] = entry
         if written:
             self.stats.written += 1
+            self.written.append(path)
         else:
             self.stats.unchanged += 1
 
