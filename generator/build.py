@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cache import load_cache, save_cache
 from .config import Config, load_config
 from .errors import Diagnostic, DigestError
 from .exports import exports
@@ -104,7 +105,10 @@ def build_site(
         with timed("ingest"):
             ingested = ingest(root, config)
         result.diagnostics.extend(ingested.diagnostics)
-        state = state or SessionState()
+        if state is None:
+            state = SessionState()
+            stamp = taxonomy_stamp(config)
+            state.model.classes = {} if clean else load_cache(root, "classes", stamp)
         with timed("model"):
             site, problems = build_model(
                 config,
@@ -127,6 +131,7 @@ def build_site(
             writer.remove_stale()
             state.manifest = writer.manifest()
             save_manifest(cache, out, state.manifest)
+            save_cache(root, "classes", taxonomy_stamp(config), state.model.classes)
         result.written = writer.written
         result.stats = writer.stats
         with timed("search"):
@@ -140,6 +145,10 @@ class Drawing:
     diagnostics: list[Diagnostic]
     pages: int
     drawn: int
+
+
+def taxonomy_stamp(config: Config) -> str:
+    return digest(GENERATOR_VERSION, config.topics, config.tags, config.other_topic)
 
 
 def render_site(

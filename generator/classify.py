@@ -102,6 +102,7 @@ def _best_topic(config: Config, title: str, abstract: str) -> str:
     return best
 
 
+@lru_cache(maxsize=65536)
 def tag_key(name: str) -> str:
     """Tags that differ only in case, accents or punctuation are the same tag."""
     return words(name).strip()

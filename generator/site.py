@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .classify import classify, tag_key
+from .classify import Classification, classify, tag_key
 from .config import Config
 from .errors import Diagnostic, warning
 from .models import Paper, Record
@@ -65,6 +65,10 @@ class ModelMemo:
     papers: dict[str, tuple[Record, Config, Paper | None, list[Diagnostic]]] = field(
         default_factory=dict
     )
+    # classification by (title, abstract, own topic, own tags), for one taxonomy
+    classes: dict[tuple[str, str, str | None, tuple[str, ...]], Classification] = field(
+        default_factory=dict
+    )
 
 
 def build_model(
@@ -87,7 +91,8 @@ def build_model(
             made[record.slug] = known
         else:
             notes: list[Diagnostic] = []
-            made[record.slug] = (record, config, to_paper(config, record, notes), notes)
+            paper = to_paper(config, record, notes, memo.classes)
+            made[record.slug] = (record, config, paper, notes)
         paper, notes = made[record.slug][2:]
         diagnostics.extend(notes)
         if paper is not None:
@@ -109,7 +114,12 @@ def newest_first(paper: Paper) -> tuple[int, str, str]:
     return (-paper.date.toordinal(), paper.title.casefold(), paper.slug)
 
 
-def to_paper(config: Config, record: Record, diagnostics: list[Diagnostic]) -> Paper | None:
+def to_paper(
+    config: Config,
+    record: Record,
+    diagnostics: list[Diagnostic],
+    classes: dict[tuple[str, str, str | None, tuple[str, ...]], Classification] | None = None,
+) -> Paper | None:
     """A record as a Paper; fields of the wrong type are reported and ignored."""
     shown = f"content/papers/{record.slug}.md"
     get = _Fields(record.meta, shown, diagnostics)
@@ -123,7 +133,13 @@ def to_paper(config: Config, record: Record, diagnostics: list[Diagnostic]) -> P
                 warning(shown, get.line(key), f"unknown field `{key}` is kept but not shown")
             )
     own_tags = tuple(get.strings("tags"))
-    found = classify(config, title, abstract, get.text("topic"), own_tags)
+    topic = get.text("topic")
+    question = (title, abstract, topic, own_tags)
+    found = classes.get(question) if classes is not None else None
+    if found is None:
+        found = classify(config, title, abstract, topic, own_tags)
+        if classes is not None:
+            classes[question] = found
     return Paper(
         slug=record.slug,
         title=title,
