@@ -9,18 +9,19 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .errors import Diagnostic, DigestError, error, info
+from .errors import Diagnostic, DigestError, error, info, warning
 from .listings import parse_bytes
 from .listings.dates import year_not_after
-from .listings.text import fold
+from .listings.text import fold, fold_prefix
 from .markup import extract_links
 from .models import Entry, Listing, Record
 from .records import dump_record, read_record, write_atomic
 from .slugs import slugify, unique
 from .titles import infer_title
 
-# Fields a listing can newly make known for a paper that already has a record.
-_LATE_FIELDS = ("authors_count", "published", "published_inferred", "affiliation")
+# Fields a listing can newly make known for a paper that already has a record
+# (`published` comes with its `published_inferred`, see _add_date).
+_LATE_FIELDS = ("authors_count", "affiliation")
 
 
 @dataclass(slots=True)
@@ -45,7 +46,7 @@ class IngestResult:
 class _Candidate:
     """One paper's fields as the listings give them, merged across files."""
 
-    key: str
+    keys: list[str]  # what identifies it: folded title (unless inferred) and abstract
     meta: dict[str, Any]
     notes: list[Diagnostic]
 
@@ -55,7 +56,7 @@ def ingest(
 ) -> IngestResult:
     result = IngestResult()
     paths = files if files is not None else listing_paths(root / "content" / "listings")
-    candidates: dict[str, _Candidate] = {}
+    candidates: dict[str, _Candidate] = {}  # by each of its keys
     for path in paths:
         listing = _read_listing(path, result)
         if listing is not None:
@@ -63,14 +64,25 @@ def ingest(
             result.listing_dates[listing.name] = listed
             _collect(listing, listed, candidates)
     result.files = len(paths)
-    result.papers = len(candidates)
+    papers = list({id(c): c for c in candidates.values()}.values())
+    result.papers = len(papers)
     papers_dir = root / "content" / "papers"
     existing, broken = load_records(papers_dir, result.diagnostics)
-    _merge(candidates, existing, broken, result)
+    _merge(papers, existing, broken, result)
     if not dry_run:
-        for slug in (*result.new, *result.updated):
-            write_atomic(papers_dir / f"{slug}.md", dump_record(result.records[slug]).encode())
+        for slugs in (result.new, result.updated):
+            slugs[:] = [s for s in slugs if _write(papers_dir, result.records[s], result)]
     return result
+
+
+def _write(folder: Path, record: Record, result: IngestResult) -> bool:
+    try:
+        write_atomic(folder / f"{record.slug}.md", dump_record(record).encode())
+    except OSError as exc:  # a full disk, a read-only folder: the old file is left whole
+        where = f"content/papers/{record.slug}.md"
+        result.diagnostics.append(error(where, None, f"cannot write this record: {exc}"))
+        return False
+    return True
 
 
 def listing_paths(folder: Path) -> list[Path]:
@@ -115,28 +127,48 @@ def _listing_date(
     try:
         return date.with_year(year)
     except ValueError:  # Feb 29 in a year without one
-        return date.with_year(year_not_after(date.month, date.day, dt.date(year, 12, 31)))
+        leap = year_not_after(date.month, date.day, dt.date(year, 12, 31))
+        result.diagnostics.append(
+            warning(
+                listing.name,
+                listing.date_line,
+                f"the listing date Feb 29 does not exist in {year}; took {leap}",
+                "check the year given in `listing_years` in digest.yaml",
+            )
+        )
+        return date.with_year(leap)
 
 
 def _collect(listing: Listing, listed: dt.date | None, out: dict[str, _Candidate]) -> None:
+    """Add a listing's papers to `out`; a paper met before (by title, or by abstract when a
+    listing gives no title) gains a source instead."""
     for entry in listing.entries:
         candidate = _candidate(entry, listing, listed)
-        known = out.get(candidate.key)
+        known = _known(candidate, out)
         if known is None:
-            out[candidate.key] = candidate
+            known = candidate
         else:
             _combine(known, candidate)
+        for key in candidate.keys:
+            out.setdefault(key, known)
+
+
+def _known(candidate: _Candidate, out: dict[str, _Candidate]) -> _Candidate | None:
+    known = out.get(candidate.keys[0])  # the title, or the abstract for a made-up title
+    if known is None and len(candidate.keys) > 1:
+        by_abstract = out.get(candidate.keys[1])
+        if by_abstract is not None and by_abstract.meta.get("title_inferred"):
+            return by_abstract
+    return known
 
 
 def _candidate(entry: Entry, listing: Listing, listed: dt.date | None) -> _Candidate:
     meta: dict[str, Any] = {}
     if entry.title:
         meta["title"] = entry.title
-        key = "t:" + fold(entry.title)
     else:
         meta["title"] = infer_title(entry.abstract)
         meta["title_inferred"] = True
-        key = "a:" + fold(entry.abstract)[:400]
     if entry.abstract:
         meta["abstract"] = entry.abstract
     if entry.authors_count is not None:
@@ -147,10 +179,7 @@ def _candidate(entry: Entry, listing: Listing, listed: dt.date | None) -> _Candi
     if listing.affiliation:
         meta["affiliation"] = listing.affiliation
     meta["sources"] = [listing.name]
-    links = extract_links(entry.abstract)
-    if links:
-        meta["links"] = links
-    return _Candidate(key, meta, notes)
+    return _Candidate(_identities(meta), meta, notes)
 
 
 def _published(entry: Entry, listed: dt.date | None, meta: dict[str, Any]) -> list[Diagnostic]:
@@ -178,8 +207,14 @@ def _combine(known: _Candidate, other: _Candidate) -> None:
     for source in other.meta["sources"]:
         if source not in known.meta["sources"]:
             known.meta["sources"].append(source)
+    known.keys.extend(key for key in other.keys if key not in known.keys)
+    if known.meta.get("title_inferred") and not other.meta.get("title_inferred"):
+        known.meta["title"] = other.meta["title"]  # a listing's title beats a made-up one
+        del known.meta["title_inferred"]
+    _add_date(known.meta, other.meta)
     for key, value in other.meta.items():
-        known.meta.setdefault(key, value)
+        if key not in ("title_inferred", "published", "published_inferred"):
+            known.meta.setdefault(key, value)
     if "listed" in other.meta and other.meta["listed"] < known.meta["listed"]:
         known.meta["listed"] = other.meta["listed"]
     known.notes.extend(other.notes)
@@ -191,7 +226,7 @@ def load_records(folder: Path, diagnostics: list[Diagnostic]) -> tuple[dict[str,
     broken: set[str] = set()
     if not folder.is_dir():
         return records, broken
-    for path in sorted(folder.glob("*.md")):
+    for path in sorted(folder.glob("*.md"), key=lambda p: p.name):
         if path.name.startswith("."):
             continue
         record, problems = read_record(path, f"content/papers/{path.name}")
@@ -204,7 +239,7 @@ def load_records(folder: Path, diagnostics: list[Diagnostic]) -> tuple[dict[str,
 
 
 def _merge(
-    candidates: dict[str, _Candidate],
+    candidates: list[_Candidate],
     existing: dict[str, Record],
     broken: set[str],
     result: IngestResult,
@@ -212,7 +247,7 @@ def _merge(
     result.records = dict(existing)
     index = _identity_index(existing)
     taken = set(existing) | broken
-    for candidate in candidates.values():
+    for candidate in candidates:
         slug = _find(candidate, index)
         if slug is not None:
             if _update(existing[slug], candidate.meta):
@@ -224,6 +259,10 @@ def _merge(
             continue  # its record exists but is unreadable; it is reported, never replaced
         slug = unique(base, taken)
         taken.add(slug)
+        # Links only for new records: parsing every abstract was a third of a warm run.
+        links = extract_links(candidate.meta.get("abstract", ""))
+        if links:
+            candidate.meta["links"] = links
         result.records[slug] = Record(slug=slug, meta=candidate.meta)
         result.new.append(slug)
         result.diagnostics.extend(candidate.notes)
@@ -239,16 +278,20 @@ def _identity_index(records: dict[str, Record]) -> dict[str, str]:
 
 
 def _identities(meta: dict[str, Any]) -> list[str]:
+    """Title first; a title that folds to nothing ("???", emoji) is compared as written."""
     keys = []
-    if isinstance(meta.get("title"), str) and not meta.get("title_inferred"):
-        keys.append("t:" + fold(meta["title"]))
-    if isinstance(meta.get("abstract"), str) and meta["abstract"]:
-        keys.append("a:" + fold(meta["abstract"])[:400])
+    title, abstract = meta.get("title"), meta.get("abstract")
+    if isinstance(title, str) and title.strip() and not meta.get("title_inferred"):
+        keys.append("t:" + (fold(title) or title.strip()))
+    if isinstance(abstract, str) and abstract.strip():
+        keys.append("a:" + (fold_prefix(abstract, 400) or abstract.strip()[:400]))
+    if not keys and isinstance(title, str):
+        keys.append("t:" + (fold(title) or title.strip()))
     return keys
 
 
 def _find(candidate: _Candidate, index: dict[str, str]) -> str | None:
-    for key in (candidate.key, *_identities(candidate.meta)):
+    for key in candidate.keys:
         if key in index:
             return index[key]
     return None
@@ -266,4 +309,20 @@ def _update(record: Record, meta: dict[str, Any]) -> bool:
     for key in _LATE_FIELDS:
         if key in meta and key not in record.meta:
             record.meta[key] = meta[key]
+    if "published" not in record.meta:
+        _add_date(record.meta, meta)
     return True
+
+
+def _add_date(meta: dict[str, Any], other: dict[str, Any]) -> None:
+    """Take `other`'s publication date when `meta` has none, or only an inferred one and
+    `other`'s is as written; the `published_inferred` flag always goes with its date."""
+    if "published" not in other:
+        return
+    better = meta.get("published_inferred") and not other.get("published_inferred")
+    if "published" in meta and not better:
+        return
+    meta["published"] = other["published"]
+    meta.pop("published_inferred", None)
+    if other.get("published_inferred"):
+        meta["published_inferred"] = True

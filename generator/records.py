@@ -7,6 +7,7 @@ alone. Writing is atomic: a temporary file in the same folder, flushed, then ren
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -17,6 +18,15 @@ from .models import Record
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _umask() -> int:
+    umask = os.umask(0)  # the only way to read it; done once, at import, not per write
+    os.umask(umask)
+    return umask
+
+
+_NEW_FILE_MODE = 0o666 & ~_umask()  # what open() would give a new file
 
 FIELD_ORDER = (
     "title",
@@ -88,14 +98,25 @@ def dump_record(record: Record) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so a crash leaves either the old or the new file whole."""
+    """Replace `path` with `data` so a crash leaves either the old or the new file whole.
+
+    Only a replacement is synced to disk before the rename: a new file has no old version to
+    keep, and syncing each of 10,000 new records took two thirds of a first ingest. The file
+    keeps the mode of the one it replaces (mkstemp's 0600 made new records private).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            os.fchmod(handle.fileno(), _NEW_FILE_MODE if mode is None else mode)
+            if mode is not None:
+                os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

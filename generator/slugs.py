@@ -15,7 +15,9 @@ def slugify(text: str, fallback: str = "paper") -> str:
     slug = _NON_ALNUM.sub("-", folded.lower()).strip("-")
     if len(slug) > MAX_LENGTH:
         cut = slug[: MAX_LENGTH + 1]
-        slug = cut.rsplit("-", 1)[0] if "-" in cut else cut[:MAX_LENGTH]
+        at_word = cut.rsplit("-", 1)[0]
+        # A word boundary, unless that keeps too little ("a-bbbb…" must not become "a").
+        slug = at_word if len(at_word) >= MAX_LENGTH // 2 else cut[:MAX_LENGTH]
         slug = slug[:MAX_LENGTH].strip("-")
     return slug or fallback
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 MAX_LENGTH = 100
+_READ = 10_000  # the claim is near the start; a 5 MB "abstract" took seconds to read whole
 
 _LATEX_CMD = re.compile(r"\\(?:textbf|textit|emph|texttt|mathrm|text)\{([^{}]*)\}")
 _HREF = re.compile(r"\\href\{[^{}]*\}\{([^{}]*)\}")
@@ -28,12 +29,14 @@ _ARTICLE = re.compile(r"^(?:(?:a|an|the)\s+)?(?:(?:novel|new|simple|general)\s+)
 _NAME = re.compile(r"^([A-Za-z0-9][\w.+-]*(?:[A-Z0-9][\w.+-]*))(?=[\s,(:;]|$)")
 _ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9-]{1,15})\)")
 _CLAUSE_END = re.compile(r"[,;:(]|\s+(?:that|which|who|where|whereby|including)\s+|\s+-+\s+")
+# "we demonstrate how such two-stage dynamics occur" must not give a title opening "Such".
+_DEMONSTRATIVE = re.compile(r"^(?:such|these|those)\s+(?=\S)", re.IGNORECASE)
 _OBJECT_END = re.compile(r",\s+(?=\w+ing\b|which\b|that\b|where\b)|;|\s+(?:that|which)\s+")
 
 
 def infer_title(abstract: str) -> str:
     """A title under ~100 characters from an abstract; never empty for a non-empty abstract."""
-    text = _unlatex(abstract)
+    text = _unlatex(abstract[:_READ])
     sentences = [s.strip() for s in _SENTENCES.split(text) if s.strip()]
     claims = [s[m.end() :] for s in sentences if (m := _CLAIM.search(s))]
     for claim in claims:
@@ -42,7 +45,7 @@ def infer_title(abstract: str) -> str:
             return _shorten(title)
     objects = [_object(claim) for claim in claims]
     title = next((o for o in objects if len(o) > 15), "") or _fallback(sentences)
-    return _shorten(title or text.strip() or "Untitled paper")
+    return _shorten(title or text.strip()) or "Untitled paper"
 
 
 def _object(claim: str) -> str:
@@ -108,7 +111,7 @@ def _fallback(sentences: list[str]) -> str:
                 if sentence.lower().startswith(("in this", "here"))
                 else sentence,
             )
-            body = _first_clause(body.rstrip(". "))
+            body = _first_clause(_DEMONSTRATIVE.sub("", body.rstrip(". ")))
             if len(body) > 15:
                 return body[0].upper() + body[1:]
     return _first_clause(sentences[0]) if sentences else ""

@@ -10,7 +10,7 @@ from types import ModuleType
 from ..errors import DigestError, error, warning
 from ..models import Listing
 from . import affiliation, daily, daily_meta
-from .text import decode
+from .text import decode, looks_binary
 
 FORMATS: tuple[ModuleType, ...] = (affiliation, daily_meta, daily)
 
@@ -23,6 +23,12 @@ def detect(text: str) -> ModuleType:
 def parse_bytes(data: bytes, name: str) -> Listing:
     """Decode, detect and parse one listing file; problems come back as its diagnostics."""
     text, notes = decode(data, name)
+    if looks_binary(text):
+        hint = "listings are text files; move it out of content/listings/"
+        return Listing(
+            name, "none", diagnostics=[warning(name, 1, "not a text file; skipped", hint)]
+        )
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # detectors read lines too
     fmt = detect(text)
     try:
         listing = fmt.parse(text, name)

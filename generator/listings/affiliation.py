@@ -22,6 +22,7 @@ def detect(text: str) -> float:
 def parse(text: str, path: str) -> Listing:
     listing = Listing(name=path, format=NAME)
     pending_title: str | None = None
+    pending_line = 0
     for number, line in enumerate(split_lines(text), 1):
         if not line or is_chrome(line):
             continue
@@ -44,5 +45,20 @@ def parse(text: str, path: str) -> Listing:
                 warning(path, number, "a paragraph without 'Abstract:' read as an abstract")
             )
         else:
-            pending_title = line
+            if pending_title is not None:
+                _orphan(listing, pending_line, pending_title)
+            pending_title, pending_line = line, number
+    if pending_title is not None:
+        _orphan(listing, pending_line, pending_title)
     return listing
+
+
+def _orphan(listing: Listing, number: int, title: str) -> None:
+    listing.diagnostics.append(
+        warning(
+            listing.name,
+            number,
+            f"the line {title[:80]!r} is followed by no 'Abstract:' line; it was skipped",
+            "put the paper's abstract after it on a line starting with 'Abstract:'",
+        )
+    )

@@ -13,8 +13,11 @@ _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_name) if name})
 _MONTHS["sept"] = 9
 
+# `rest` may hold damage (a cut-off year: "Feb 17 2") but no letters: "Sept 11 Attacks" is a
+# title, not a damaged date.
 _DATE = re.compile(
-    r"^(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})(?:(?:,\s*|\s+)(?P<year>\d{4}))?(?P<rest>.*)$"
+    r"^(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2})(?!\d)"
+    r"(?:(?:,\s*|\s+)(?P<year>\d{4})(?!\d))?(?P<rest>[^A-Za-z]*)$"
 )
 
 

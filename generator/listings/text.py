@@ -20,6 +20,9 @@ CHROME = frozenset(
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]?\s+[A-Z(\"]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+_LETTERS = re.compile(r"[^\W_]+")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _SMALL_WORDS = frozenset(
     [
         "a",
@@ -48,9 +51,14 @@ _SMALL_WORDS = frozenset(
 
 
 def decode(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
-    """Bytes to text: a UTF-8 BOM is dropped; bytes that are not UTF-8 are read as cp1252."""
+    """Bytes to text: UTF-8 (BOM dropped), UTF-16 with a BOM, else cp1252 with a warning."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Windows Notepad's "Unicode"
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
@@ -65,15 +73,17 @@ def decode(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
         return text, [note]
 
 
+def looks_binary(text: str) -> bool:
+    """A PDF or an image among the listings: control characters are over 5% of its start."""
+    head = text[:8000]
+    return len(_CONTROL.findall(head)) * 20 > len(head)
+
+
 def split_lines(text: str) -> list[str]:
     """Lines without their endings (LF, CRLF or CR), trailing spaces and control characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return [clean_line(raw) for raw in text.split("\n")]
-
-
-def clean_line(raw: str) -> str:
-    line = _CONTROL.sub("", raw).replace("\u00a0", " ")
-    return line.strip()
+    text = _CONTROL.sub("", text).replace("\u00a0", " ")  # once for the file, not per line
+    return [line.strip() for line in text.split("\n")]
 
 
 def is_chrome(line: str) -> bool:
@@ -116,6 +126,23 @@ def strongly_title(line: str) -> bool:
 
 
 def fold(text: str) -> str:
-    """A key for comparing titles: accents, case, punctuation and spacing ignored."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
+    """A key for comparing titles: accents, case, punctuation and spacing ignored.
+
+    Letters of every script count: two titles in Chinese must not both fold to "" and so
+    become one paper.
+    """
+    if text.isascii():
+        return " ".join(_ASCII_WORD.findall(text.lower()))
+    plain = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return " ".join(_LETTERS.findall(plain.casefold()))
+
+
+def fold_prefix(text: str, size: int) -> str:
+    """`fold(text)[:size]`, folding only as much of a long abstract as that takes."""
+    end = 2 * size
+    while end < len(text):
+        folded = fold(text[:end])
+        if folded.rfind(" ") >= size:  # the last word may be cut; all before it is final
+            return folded[:size]
+        end *= 2
+    return fold(text)[:size]
