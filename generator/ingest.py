@@ -4,6 +4,8 @@ content/papers/ without losing anything the user wrote."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,16 @@ class IngestResult:
 
 
 @dataclass(slots=True)
+class IngestCache:
+    """What the last ingest read, so an unchanged file is not parsed again: listings by
+    their bytes, records by (modification time, size). Kept in memory by `digest serve`
+    and on disk (.digest-cache/ingest.pickle) between builds."""
+
+    listings: dict[str, tuple[str, Listing]] = field(default_factory=dict)
+    records: dict[str, tuple[int, int, Record]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class _Candidate:
     """One paper's fields as the listings give them, merged across files."""
 
@@ -52,13 +64,19 @@ class _Candidate:
 
 
 def ingest(
-    root: Path, config: Config, files: list[Path] | None = None, *, dry_run: bool = False
+    root: Path,
+    config: Config,
+    files: list[Path] | None = None,
+    *,
+    dry_run: bool = False,
+    cache: IngestCache | None = None,
 ) -> IngestResult:
     result = IngestResult()
+    cache = cache if cache is not None else IngestCache()
     paths = files if files is not None else listing_paths(root / "content" / "listings")
     candidates: dict[str, _Candidate] = {}  # by each of its keys
     for path in paths:
-        listing = _read_listing(path, result)
+        listing = _read_listing(path, result, cache)
         if listing is not None:
             listed = _listing_date(listing, path, config, result)
             result.listing_dates[listing.name] = listed
@@ -67,7 +85,7 @@ def ingest(
     papers = list({id(c): c for c in candidates.values()}.values())
     result.papers = len(papers)
     papers_dir = root / "content" / "papers"
-    existing, broken = load_records(papers_dir, result.diagnostics)
+    existing, broken = load_records(papers_dir, result.diagnostics, cache)
     _merge(papers, existing, broken, result)
     if not dry_run:
         for slugs in (result.new, result.updated):
@@ -91,9 +109,16 @@ def listing_paths(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def _read_listing(path: Path, result: IngestResult) -> Listing | None:
+def _read_listing(path: Path, result: IngestResult, cache: IngestCache) -> Listing | None:
     try:
-        listing = parse_bytes(path.read_bytes(), path.name)
+        data = path.read_bytes()
+        sha = hashlib.blake2b(data, digest_size=16).hexdigest()
+        known = cache.listings.get(path.name)
+        if known is not None and known[0] == sha:
+            listing = known[1]
+        else:
+            listing = parse_bytes(data, path.name)
+            cache.listings[path.name] = (sha, listing)
     except OSError as exc:
         result.diagnostics.append(error(path.name, None, f"cannot read this listing: {exc}"))
         return None
@@ -220,21 +245,41 @@ def _combine(known: _Candidate, other: _Candidate) -> None:
     known.notes.extend(other.notes)
 
 
-def load_records(folder: Path, diagnostics: list[Diagnostic]) -> tuple[dict[str, Record], set[str]]:
-    """Every readable record by slug, and the slugs of records that could not be read."""
+def load_records(
+    folder: Path, diagnostics: list[Diagnostic], cache: IngestCache | None = None
+) -> tuple[dict[str, Record], set[str]]:
+    """Every readable record by slug, and the slugs of records that could not be read.
+    A record whose file has the modification time and size cached is not parsed again."""
+    cache = cache if cache is not None else IngestCache()
     records: dict[str, Record] = {}
     broken: set[str] = set()
     if not folder.is_dir():
         return records, broken
-    for path in sorted(folder.glob("*.md"), key=lambda p: p.name):
-        if path.name.startswith("."):
+    seen: dict[str, tuple[int, int, Record]] = {}
+    with os.scandir(folder) as entries:
+        names = sorted(e.name for e in entries if e.name.endswith(".md"))
+    for name in names:
+        if name.startswith("."):
             continue
-        record, problems = read_record(path, f"content/papers/{path.name}")
+        path = folder / name
+        try:
+            stat = path.stat()
+        except OSError:
+            stat = None
+        known = cache.records.get(name)
+        if stat and known and known[:2] == (stat.st_mtime_ns, stat.st_size):
+            seen[name] = known
+            records[path.stem] = known[2]
+            continue
+        record, problems = read_record(path, f"content/papers/{name}")
         diagnostics.extend(problems)
         if record is None:
             broken.add(path.stem)
         else:
             records[path.stem] = record
+            if stat is not None:
+                seen[name] = (stat.st_mtime_ns, stat.st_size, record)
+    cache.records = seen
     return records, broken
 
 

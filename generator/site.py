@@ -4,6 +4,7 @@ tag, month and listing. Pure: reads nothing, writes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import Any
 from .classify import Classification, classify, tag_key
 from .config import Config
 from .errors import Diagnostic, warning
+from .markup import external_href
 from .models import Paper, Record
 from .slugs import slugify, unique
 
@@ -65,10 +67,8 @@ class ModelMemo:
     papers: dict[str, tuple[Record, Config, Paper | None, list[Diagnostic]]] = field(
         default_factory=dict
     )
-    # classification by (title, abstract, own topic, own tags), for one taxonomy
-    classes: dict[tuple[str, str, str | None, tuple[str, ...]], Classification] = field(
-        default_factory=dict
-    )
+    # classification by a digest of (title, abstract, own topic, own tags), for one taxonomy
+    classes: dict[bytes, Classification] = field(default_factory=dict)
 
 
 def build_model(
@@ -118,7 +118,7 @@ def to_paper(
     config: Config,
     record: Record,
     diagnostics: list[Diagnostic],
-    classes: dict[tuple[str, str, str | None, tuple[str, ...]], Classification] | None = None,
+    classes: dict[bytes, Classification] | None = None,
 ) -> Paper | None:
     """A record as a Paper; fields of the wrong type are reported and ignored."""
     shown = f"content/papers/{record.slug}.md"
@@ -134,7 +134,7 @@ def to_paper(
             )
     own_tags = tuple(get.strings("tags"))
     topic = get.text("topic")
-    question = (title, abstract, topic, own_tags)
+    question = _question(title, abstract, topic, own_tags)
     found = classes.get(question) if classes is not None else None
     if found is None:
         found = classify(config, title, abstract, topic, own_tags)
@@ -147,7 +147,7 @@ def to_paper(
         topic=found.topic,
         tags=found.tags,
         sources=tuple(get.strings("sources")),
-        links=tuple(get.strings("links")),
+        links=get.links("links"),
         listed=get.date("listed"),
         published=get.date("published"),
         published_inferred=get.boolean("published_inferred"),
@@ -157,6 +157,11 @@ def to_paper(
         notes=record.body,
         source_path=shown,
     )
+
+
+def _question(title: str, abstract: str, topic: str | None, tags: tuple[str, ...]) -> bytes:
+    text = "\x00".join((title, abstract, topic or "", *tags))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 class _Fields:
@@ -223,6 +228,24 @@ class _Fields:
             return [str(v) for v in value if str(v).strip()]
         self._bad(key, "a list of text")
         return []
+
+    def links(self, key: str) -> tuple[str, ...]:
+        """The http(s)/mailto URLs of a list; any other entry (`javascript:`, `data:`, a
+        relative path) would become a live link on the page, so it is reported and dropped."""
+        kept = []
+        for url in self.strings(key):
+            href = external_href(url)
+            if href is None:
+                self.diagnostics.append(
+                    warning(
+                        self.shown,
+                        self.line(key),
+                        f"`{key}` entry {url!r} is not an http(s) or mailto URL; ignored",
+                    )
+                )
+            else:
+                kept.append(href)
+        return tuple(kept)
 
 
 def _topics(config: Config, papers: list[Paper]) -> tuple[Group, ...]:
