@@ -253,5 +253,6 @@ class Watcher:
             folder = Path(os.fsdecode(getattr(event, "dest_path", "") or event.src_path))
             # Files copied in before the watch began would be missed: rebuild once now.
             if folder in self.layout.folders() and self._watch(folder):
-                self._sink({str(folder): Kind.CONTENT})
+                kind = Kind.TEMPLATE if folder in self.layout.themes else Kind.CONTENT
+                self._sink({str(folder): kind})
         self._sink(event_changes(event, self.layout))

@@ -19,9 +19,11 @@ from generator.errors import DigestError, error
 from generator.reload import MARKER, OVERLAY_ID, Channel, ReloadState, inject, overlay_html
 from generator.serve import LastGood, LiveSite, bind, content_type, resolve
 from generator.watch import (
+    Batch,
     Debouncer,
     Kind,
     Layout,
+    Watcher,
     classify,
     css_only,
     event_changes,
@@ -227,6 +229,40 @@ def test_debouncer_waits_at_most_longest() -> None:
     assert time.monotonic() - start < 0.35
     feeder.join()
     debouncer.close()
+
+
+@pytest.mark.parametrize("poll", [False, True], ids=["inotify", "poll"])
+def test_watcher_reports_changes_and_new_folders(tmp_path: Path, poll: bool) -> None:
+    (tmp_path / "content" / "papers").mkdir(parents=True)
+    (tmp_path / "site").mkdir()
+    layout = Layout(tmp_path, tmp_path / "digest.yaml", (tmp_path / "themes",))
+    debouncer = Debouncer(quiet=0.05, longest=1.0)
+    watcher = Watcher(layout, debouncer.add, poll=poll)
+    watcher.start()
+    try:
+        (tmp_path / "site" / "index.html").write_text("output: ignored")
+        (tmp_path / "content" / "papers" / ".x.md.swp").write_text("editor: ignored")
+        (tmp_path / "content" / "papers" / "x.md").write_text("---\ntitle: X\n---\n")
+        batch = _next_batch(debouncer)
+        assert batch.changes == {str(tmp_path / "content" / "papers" / "x.md"): Kind.RECORD}
+        # themes/ did not exist when the watch began
+        (tmp_path / "themes" / "default" / "templates").mkdir(parents=True)
+        assert str(tmp_path / "themes") in _next_batch(debouncer).changes
+        (tmp_path / "themes" / "default" / "templates" / "base.html").write_text("<body>")
+        changes = _next_batch(debouncer).changes
+        assert changes.get(str(tmp_path / "themes/default/templates/base.html")) is Kind.TEMPLATE
+    finally:
+        watcher.stop()
+        debouncer.close()
+
+
+def _next_batch(debouncer: Debouncer, timeout: float = 5.0) -> Batch:
+    found: list[Batch | None] = []
+    worker = threading.Thread(target=lambda: found.append(debouncer.next_batch()), daemon=True)
+    worker.start()
+    worker.join(timeout)
+    assert found and found[0] is not None, "no change reported"
+    return found[0]
 
 
 # -- the page side ----------------------------------------------------------------------------
