@@ -24,7 +24,7 @@ from .keys import GENERATOR_VERSION, digest, folder_digest, page_key, paper_dige
 from .manifest import Manifest, load_manifest, save_manifest
 from .markup import highlight_css
 from .models import Paper
-from .related import related_papers
+from .related import cached_related
 from .render import Renderer, Views, make_env, plan, theme_dirs
 from .search import index_site
 from .site import ModelMemo, Site, build_model
@@ -158,7 +158,7 @@ def render_site(
     config = site.config
     for path, data in static_files(root, config):
         writer.write(path, data, None)
-    related = related_papers(site.papers, config.related)
+    related = cached_related(root / CACHE_DIR, site.papers, config.related)
     templates = [d / "templates" for d in theme_dirs(root, config)]
     base = digest(GENERATOR_VERSION, folder_digest(templates), config)
     papers = paper_digests(site, related, state.digests)

@@ -12,7 +12,7 @@ from .models import Paper
 from .render import Page
 from .site import Group, Site
 
-GENERATOR_VERSION = "1"  # bump when the renderer's output changes for the same inputs
+GENERATOR_VERSION = "2"  # bump when the renderer's output changes for the same inputs
 
 
 def digest(*parts: object) -> str:
@@ -78,8 +78,11 @@ def page_key(page: Page, base: str, papers: Mapping[str, str]) -> str | None:
             context["pages"],
             [h for h, _ in context["sections"]],
             shown,
+            context.get("shown_count"),
+            context.get("filters"),
+            context.get("trend"),
         )
-    if page.kind == "listing":
+    if page.kind in ("listing", "email"):
         group = context["group"]
         around = [(g.slug, g.date) if g else None for g in (context["previous"], context["next"])]
         return digest(
@@ -90,5 +93,6 @@ def page_key(page: Page, base: str, papers: Mapping[str, str]) -> str | None:
             group.date,
             [papers[p.slug] for p in group.papers],
             around,
+            context.get("issue"),
         )
     return None

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from .charts import bar_chart, small_multiples, table_rows, trend
 from .classify import tag_key
 from .config import Config
 from .errors import Diagnostic, DigestError
@@ -156,10 +157,10 @@ def plan(site: Site) -> Iterator[Page]:
         )
     yield Page("topics/index.html", "topics.html", "Topics", kind="index")
     for group in site.topics:
-        yield from _paged(config, f"topics/{group.slug}", group, "topic")
+        yield from _filtered(config, f"topics/{group.slug}", group, "topic")
     yield Page("tags/index.html", "tags.html", "Tags", kind="index")
     for group in site.tags:
-        yield from _paged(config, f"tags/{group.slug}", group, "tag")
+        yield from _filtered(config, f"tags/{group.slug}", group, "tag")
     yield Page("archive/index.html", "archive.html", "Archive", kind="index")
     for year, months in _years(site.months).items():
         yield Page(
@@ -177,13 +178,11 @@ def plan(site: Site) -> Iterator[Page]:
             "previous": site.listings[i - 1] if i > 0 else None,
             "next": site.listings[i + 1] if i + 1 < len(site.listings) else None,
         }
-        yield Page(
-            f"listings/{group.slug}/index.html",
-            "listing.html",
-            _listing_title(group),
-            {"group": group, **neighbours},
-            kind="listing",
-        )
+        context = {"group": group, "issue": i + 1, **neighbours}
+        for path, template, kind in LISTING_PAGES:
+            yield Page(
+                f"listings/{group.slug}/{path}", template, _listing_title(group), context, kind
+            )
     yield Page("search/index.html", "search.html", "Search", kind="search")
     yield Page("404.html", "404.html", "Page not found", kind="404")
 
@@ -192,23 +191,98 @@ def _listing_title(group: Group) -> str:
     return f"Listing of {_long_date(group.date)}" if group.date else f"Listing {group.name}"
 
 
-def _paged(config: Config, base: str, group: Group, kind: str) -> Iterator[Page]:
+# A listing is drawn twice: as a page of the site and as an e-mail ready to paste into a
+# newsletter tool (inline styles, absolute links, no scripts).
+LISTING_PAGES = (("index.html", "listing.html", "listing"), ("email.html", "email.html", "email"))
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """One view of a topic's or a tag's papers, as its filter bar links it: all of them
+    (slug ""), those with code ("code"), or those of one year ("2024", or "undated")."""
+
+    slug: str
+    label: str
+    count: int
+
+
+def filter_views(papers: tuple[Paper, ...]) -> list[tuple[Filter, tuple[Paper, ...]]]:
+    """The views of a list of papers (newest first): all, with code, and each year; a view
+    is made only when it differs from the whole list and is not empty.
+
+    The views are static pages rather than a script over the list items because lists are
+    paginated: a script could only filter the page it is on, and a static page works without
+    JavaScript too. The cost: every paper is on one year view and, with code, one code view.
+    Measured (tests/perf/bench_search.py): at 10,000 papers 2,364 view pages beside 1,682
+    topic and tag pages, about 2.4 s of a 55 s cold build, and only views whose papers
+    changed are drawn again; at the 171 seed papers, 246 small pages (0.25 s).
+    """
+    views = [(Filter("", "All", len(papers)), papers)]
+    code = tuple(p for p in papers if p.code_links)
+    if 0 < len(code) < len(papers):
+        views.append((Filter("code", "With code", len(code)), code))
+    years: dict[str, list[Paper]] = {}
+    for paper in papers:
+        years.setdefault(_year(paper), []).append(paper)
+    if len(years) > 1:
+        for year, chunk in sorted(years.items(), key=lambda item: item[0] == "undated"):
+            label = "Undated" if year == "undated" else year
+            views.append((Filter(year, label, len(chunk)), tuple(chunk)))
+    return views
+
+
+def _year(paper: Paper) -> str:
+    return str(paper.date.year) if paper.published or paper.listed else "undated"
+
+
+def _filtered(config: Config, base: str, group: Group, kind: str) -> Iterator[Page]:
+    """A topic's or a tag's pages: the whole list, then each filtered view of it."""
+    views = filter_views(group.papers)
+    bar = tuple(f for f, _ in views)
+    for view, papers in views:
+        extra: dict[str, Any] = {"filters": bar, "filter": view.slug, "group_base": base}
+        if kind == "topic" and not view.slug:
+            extra["trend"] = trend(group.name, group.papers)
+        where = f"{base}/{view.slug}" if view.slug else base
+        title = f"{group.name} · {view.label}" if view.slug else group.name
+        yield from _paged(config, where, group, kind, papers, title, extra)
+
+
+def _paged(
+    config: Config,
+    base: str,
+    group: Group,
+    kind: str,
+    papers: tuple[Paper, ...] | None = None,
+    title: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Iterator[Page]:
+    papers = group.papers if papers is None else papers
+    title = title or group.name
     size = config.page_size
-    chunks = [group.papers[i : i + size] for i in range(0, len(group.papers), size)] or [()]
+    chunks = [papers[i : i + size] for i in range(0, len(papers), size)] or [()]
     for number, chunk in enumerate(chunks, 1):
         path = f"{base}/index.html" if number == 1 else f"{base}/page/{number}/index.html"
+        context = {
+            "group": group,
+            "sections": by_month(chunk) if kind != "month" else [(group.name, chunk)],
+            "number": number,
+            "pages": len(chunks),
+            "base": base,
+            "list_kind": kind,
+            "shown_count": len(papers),
+            "group_base": base,
+            "filters": (),
+            "filter": "",
+            **(extra or {}),
+        }
+        if number > 1:
+            context.pop("trend", None)
         yield Page(
             path,
             "list.html",
-            group.name if number == 1 else f"{group.name} (page {number})",
-            {
-                "group": group,
-                "sections": by_month(chunk) if kind != "month" else [(group.name, chunk)],
-                "number": number,
-                "pages": len(chunks),
-                "base": base,
-                "list_kind": kind,
-            },
+            title if number == 1 else f"{title} (page {number})",
+            context,
             kind=kind,
         )
 
@@ -288,11 +362,16 @@ class Renderer:
             "bibtex": lambda view: bibtex(view.paper, site.config),
             "archive_years": lambda year: _archive_years(site.months, year),
             "listing_topics": _listing_topics,
+            "absolute": lambda path="": site.config.base_url.rstrip("/") + "/" + path,
+            "topic_trends": lambda: [trend(g.name, g.papers) for g in site.topics],
+            "trend_chart": bar_chart,
+            "trends_chart": small_multiples,
+            "trend_rows": lambda trends: [r for r in table_rows(trends) if any(r[2])],
         }
 
     def render(self, page: Page, helpers: dict[str, Any]) -> bytes:
         config = self.site.config
-        root = config.base_path if page.kind == "404" else relative_root(page.path)
+        root = _root(config, page)
         url = page_url(page.path)
         context = {
             "site": config,
@@ -324,6 +403,16 @@ class Renderer:
                 f"template error while drawing {page.path}: {exc}",
                 "fix the template; the last good site is kept",
             ) from exc
+
+
+def _root(config: Config, page: Page) -> str:
+    """How a page links to the site: relative, so the output works under any path; the 404
+    page (served at any depth) from base_url's path; an e-mail (read anywhere) absolutely."""
+    if page.kind == "404":
+        return config.base_path
+    if page.kind == "email":
+        return config.base_url.rstrip("/") + "/"
+    return relative_root(page.path)
 
 
 def _template_location(exc: Exception, default: str) -> tuple[str, int | None]:

@@ -31,7 +31,7 @@ def index_site(output: Path, config: Config, stats: WriteStats) -> list[Diagnost
         return []
     command = pagefind_command()
     if command is None:
-        return [_no_search("the Pagefind binary was not found")]
+        return [_no_search("the Pagefind binary was not found", target)]
     staging = output / ".pagefind.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -52,18 +52,26 @@ def index_site(output: Path, config: Config, stats: WriteStats) -> list[Diagnost
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return [_no_search(f"Pagefind could not run ({exc})")]
+        return [_no_search(f"Pagefind could not run ({exc})", target)]
     if run.returncode != 0 or not staging.is_dir():
         shutil.rmtree(staging, ignore_errors=True)
-        return [_no_search(f"Pagefind failed: {run.stderr.strip()[-300:]}")]
+        detail = (run.stderr or run.stdout or f"exit status {run.returncode}").strip()[-300:]
+        return [_no_search(f"Pagefind failed: {detail}", target)]
     replace_tree(staging, target)
     return []
 
 
-def _no_search(reason: str) -> Diagnostic:
+def _no_search(reason: str, target: Path) -> Diagnostic:
+    """The one warning of a build whose search index could not be made: the pages are all
+    there, and the search page says search is unavailable (or keeps the last index)."""
+    outcome = (
+        "the search index of the last build is kept"
+        if target.is_dir()
+        else "the site is built without search"
+    )
     return warning(
         "search",
         None,
-        f"{reason}; the site is built without search",
+        f"{reason}; {outcome}",
         f"install it with `{Path(sys.executable).name} -m pip install 'pagefind[bin]'`",
     )

@@ -1,48 +1,85 @@
-// Paper Digest: keyboard shortcuts and the search page. Everything works without it.
+// Paper Digest: keyboard shortcuts and the search page. Every page works without it.
+//   /      focus the search box          Escape  leave it
+//   j / k  next / previous paper of a list (or search result)
 (function () {
   "use strict";
-  var items = function () { return Array.prototype.slice.call(document.querySelectorAll(".paper-item")); };
-  var current = -1;
+  var ITEMS = ".paper-item, .pagefind-ui__result";
+
+  function typing(target) {
+    if (!target || !target.tagName) return false;
+    var tag = target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  }
+
+  // Move from the item holding the focus (or the one moved to last) to the next or previous.
+  var current = null;
   function move(step) {
-    var list = items();
+    var list = Array.prototype.slice.call(document.querySelectorAll(ITEMS));
     if (!list.length) return;
-    if (current >= 0 && list[current]) list[current].classList.remove("is-current");
-    current = Math.max(0, Math.min(list.length - 1, current + step));
-    var item = list[current];
-    item.classList.add("is-current");
-    var link = item.querySelector("a");
+    var at = -1;
+    for (var i = 0; i < list.length && at < 0; i++) {
+      if (list[i].contains(document.activeElement)) at = i;
+    }
+    if (at < 0) at = list.indexOf(current);
+    var next = list[at < 0 ? 0 : Math.max(0, Math.min(list.length - 1, at + step))];
+    if (current) current.classList.remove("is-current");
+    current = next;
+    next.classList.add("is-current");
+    var link = next.querySelector("a[href]");
     if (link) link.focus();
   }
+
   document.addEventListener("keydown", function (event) {
-    var target = event.target;
-    var typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.isContentEditable);
-    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    if (typing(event.target)) {
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
     if (event.key === "/") {
-      var box = document.getElementById("site-search");
-      if (box) { event.preventDefault(); box.focus(); }
+      var box = document.querySelector("#search input[type=text], #search input[type=search]") ||
+        document.getElementById("site-search");
+      if (box) { event.preventDefault(); box.focus(); box.select(); }
     } else if (event.key === "j") {
       move(1);
     } else if (event.key === "k") {
       move(-1);
     }
   });
+
+  // The search page: Pagefind's UI, from the bundle the build made next to the pages.
   var mount = document.getElementById("search");
-  if (mount) {
-    var bundle = mount.getAttribute("data-bundle");
-    var css = document.createElement("link");
-    css.rel = "stylesheet";
-    css.href = bundle + "pagefind-ui.css";
-    document.head.appendChild(css);
-    var script = document.createElement("script");
-    script.src = bundle + "pagefind-ui.js";
-    script.onload = function () {
-      var query = new URLSearchParams(window.location.search).get("q") || "";
-      var ui = new window.PagefindUI({ element: "#search", bundleDirectory: bundle, showSubResults: false, showImages: false, resetStyles: false });
-      if (query) ui.triggerSearch(query);
-    };
-    script.onerror = function () {
-      mount.textContent = "Search is not available in this build.";
-    };
-    document.body.appendChild(script);
-  }
+  if (!mount) return;
+  var bundle = new URL(mount.getAttribute("data-bundle"), document.baseURI).pathname;
+  var query = new URLSearchParams(window.location.search).get("q") || "";
+  var header = document.getElementById("site-search");
+  if (header) header.value = query;
+  var css = document.createElement("link");
+  css.rel = "stylesheet";
+  css.href = bundle + "pagefind-ui.css";
+  document.head.appendChild(css);
+  var script = document.createElement("script");
+  script.src = bundle + "pagefind-ui.js";
+  script.onload = function () {
+    // bundlePath is absolute, so Pagefind's result links carry the site's sub-path too.
+    var ui = new window.PagefindUI({
+      element: "#search",
+      bundlePath: bundle,
+      showSubResults: false,
+      showImages: false,
+      excerptLength: 30,
+      openFilters: ["topic"],
+      autofocus: !query
+    });
+    // Pagefind's box has only a placeholder: name it by the page's visible heading.
+    var input = mount.querySelector("input");
+    if (input) input.setAttribute("aria-labelledby", "search-heading");
+    if (query) ui.triggerSearch(query);
+  };
+  script.onerror = function () {
+    var note = document.createElement("p");
+    note.className = "note";
+    note.textContent = "Search is not available in this build of the site.";
+    mount.appendChild(note);
+  };
+  document.body.appendChild(script);
 })();

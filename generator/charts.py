@@ -1,0 +1,225 @@
+"""Trends at a glance: papers per month as inline SVG bar charts, drawn at build time.
+
+No JavaScript: the SVG is an image (`role="img"`) named by its <title> and described by its
+<desc>; every bar carries its month and count (`data-month`, `data-count`) and a <title>
+tooltip, and the template puts the same numbers in a table beside it. Colours come from the
+theme's CSS (classes `chart-*`), so a dark scheme recolours the chart too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
+
+from .models import Paper
+
+Month = tuple[int, int]
+SVG = "http://www.w3.org/2000/svg"
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """One series: papers per month, and how many papers have no date at all."""
+
+    name: str
+    counts: tuple[tuple[Month, int], ...]
+    undated: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.counts)
+
+
+def trend(name: str, papers: Iterable[Paper]) -> Trend:
+    """Papers per month by the date a paper is filed under; undated papers counted apart."""
+    counts: Counter[Month] = Counter()
+    undated = 0
+    for paper in papers:
+        if paper.published or paper.listed:
+            counts[(paper.date.year, paper.date.month)] += 1
+        else:
+            undated += 1
+    return Trend(name, tuple(sorted(counts.items())), undated)
+
+
+def month_span(trends: Sequence[Trend]) -> list[Month]:
+    """Every month from the earliest to the latest of any series, none skipped."""
+    months = [m for t in trends for m, _ in t.counts]
+    if not months:
+        return []
+    (year, month), last = min(months), max(months)
+    out = []
+    while (year, month) <= last:
+        out.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def month_name(month: Month) -> str:
+    return dt.date(month[0], month[1], 1).strftime("%B %Y")
+
+
+def month_key(month: Month) -> str:
+    return f"{month[0]:04d}-{month[1]:02d}"
+
+
+def _papers(n: int) -> str:
+    return f"{n} paper{'s' if n != 1 else ''}"
+
+
+def describe(trends: Sequence[Trend], months: Sequence[Month]) -> str:
+    """The chart in a sentence or two: span, total, busiest month, undated papers."""
+    if not months:
+        return "No dated papers."
+    total = sum(t.total for t in trends)
+    by_month: Counter[Month] = Counter()
+    for t in trends:
+        by_month.update(dict(t.counts))
+    busiest, most = max(by_month.items(), key=lambda item: (item[1], item[0]))
+    text = (
+        f"{_papers(total)} from {month_name(months[0])} to {month_name(months[-1])}; "
+        f"the busiest month is {month_name(busiest)} with {_papers(most)}."
+    )
+    undated = sum(t.undated for t in trends)
+    if undated:
+        text += f" {_papers(undated)} without a date are not shown."
+    return text
+
+
+# -- drawing ------------------------------------------------------------------------------------
+
+WIDTH = 640
+PLOT_LEFT = 36
+PLOT_RIGHT = 8
+ROW_HEIGHT = 26
+LABEL_WIDTH = 190
+TOTAL_WIDTH = 44
+
+
+def bar_chart(series: Trend, chart_id: str, title: str) -> Markup:
+    """One series as bars over its months, with a y-axis maximum and year ticks."""
+    months = month_span([series])
+    height, top, bottom = 150, 14, 22
+    peak = max((n for _, n in series.counts), default=0)
+    plot = _Plot(PLOT_LEFT, WIDTH - PLOT_RIGHT, months)
+    parts = [_open(chart_id, title, describe([series], months), height)]
+    parts.append(
+        _line("chart-axis", PLOT_LEFT, height - bottom, WIDTH - PLOT_RIGHT, height - bottom)
+    )
+    parts.append(_text("chart-label", PLOT_LEFT - 6, top + 4, str(peak), "end"))
+    parts.append(_text("chart-label", PLOT_LEFT - 6, height - bottom, "0", "end"))
+    parts.extend(plot.bars(dict(series.counts), top, height - bottom, peak))
+    parts.extend(plot.year_ticks(height - bottom, height - 6))
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def small_multiples(trends: Sequence[Trend], chart_id: str, title: str) -> Markup:
+    """One row of bars per series on a shared time axis and a shared scale, so rows compare:
+    the name on the left, the total on the right."""
+    months = month_span(trends)
+    top, axis = 6, 20
+    height = top + ROW_HEIGHT * len(trends) + axis
+    peak = max((n for t in trends for _, n in t.counts), default=0)
+    plot = _Plot(LABEL_WIDTH, WIDTH - TOTAL_WIDTH, months)
+    parts = [_open(chart_id, title, describe(trends, months), height, "chart chart-wide")]
+    for i, series in enumerate(trends):
+        y0 = top + ROW_HEIGHT * i
+        base = y0 + ROW_HEIGHT - 4
+        parts.append(f'<g class="chart-row" data-series="{escape(series.name)}">')
+        parts.append(_text("chart-name", LABEL_WIDTH - 8, base - 4, _short(series.name), "end"))
+        parts.append(_line("chart-axis", LABEL_WIDTH, base, WIDTH - TOTAL_WIDTH, base))
+        parts.extend(plot.bars(dict(series.counts), y0 + 2, base, peak, series.name))
+        parts.append(_text("chart-label", WIDTH - 4, base - 4, str(series.total), "end"))
+        parts.append("</g>")
+    parts.extend(plot.year_ticks(height - axis, height - 6))
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _short(name: str, limit: int = 26) -> str:
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class _Plot:
+    """Months placed on the x axis between `left` and `right`."""
+
+    left: float
+    right: float
+    months: Sequence[Month]
+
+    @property
+    def step(self) -> float:
+        return (self.right - self.left) / max(len(self.months), 1)
+
+    def x(self, i: int) -> float:
+        return self.left + i * self.step
+
+    def bars(
+        self, counts: dict[Month, int], top: float, base: float, peak: int, series: str = ""
+    ) -> list[str]:
+        width = max(self.step * 0.8, 0.5)
+        out = []
+        for i, month in enumerate(self.months):
+            n = counts.get(month, 0)
+            h = (base - top) * n / peak if peak else 0.0
+            tip = f"{month_name(month)}: {_papers(n)}" + (f" in {series}" if series else "")
+            out.append(
+                f'<rect class="chart-bar" x="{_num(self.x(i) + self.step * 0.1)}" '
+                f'y="{_num(base - h)}" width="{_num(width)}" height="{_num(h)}" '
+                f'data-month="{month_key(month)}" data-count="{n}">'
+                f"<title>{escape(tip)}</title></rect>"
+            )
+        return out
+
+    def year_ticks(self, axis: float, label_y: float) -> list[str]:
+        """A tick and a label at each January (and at the first month), thinned to fit."""
+        starts = [i for i, (_, m) in enumerate(self.months) if m == 1 or i == 0]
+        every = max(1, round(len(starts) * 34 / max(self.right - self.left, 1)))
+        out = []
+        for n, i in enumerate(starts):
+            if n % every:
+                continue
+            x = self.x(i)
+            out.append(_line("chart-tick", x, axis, x, axis + 4))
+            out.append(_text("chart-label", x, label_y, str(self.months[i][0]), "start"))
+        return out
+
+
+def _open(chart_id: str, title: str, desc: str, height: float, cls: str = "chart") -> str:
+    return (
+        f'<svg xmlns="{SVG}" class="{cls}" id="{chart_id}" viewBox="0 0 {WIDTH} {_num(height)}" '
+        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'preserveAspectRatio="xMinYMin meet">'
+        f'<title id="{chart_id}-title">{escape(title)}</title>'
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>'
+    )
+
+
+def _line(cls: str, x1: float, y1: float, x2: float, y2: float) -> str:
+    return f'<line class="{cls}" x1="{_num(x1)}" y1="{_num(y1)}" x2="{_num(x2)}" y2="{_num(y2)}"/>'
+
+
+def _text(cls: str, x: float, y: float, text: str, anchor: str) -> str:
+    return (
+        f'<text class="{cls}" x="{_num(x)}" y="{_num(y)}" text-anchor="{anchor}">'
+        f"{escape(text)}</text>"
+    )
+
+
+def _num(value: float) -> str:
+    """Coordinates with at most two decimals, so the output is stable and short."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def table_rows(trends: Sequence[Trend]) -> list[tuple[str, str, list[int]]]:
+    """The chart's numbers for a table: per month (name, key, count per series)."""
+    months = month_span(trends)
+    counts = [dict(t.counts) for t in trends]
+    return [(month_name(m), month_key(m), [c.get(m, 0) for c in counts]) for m in months]

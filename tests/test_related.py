@@ -1,0 +1,167 @@
+"""Related papers: TF-IDF cosine neighbours on a corpus where the answer is obvious, exact
+and deterministic whatever the blocking, cached in .digest-cache, and shown on paper pages."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+
+from generator import related
+from generator.models import Paper
+from generator.related import cached_related, related_papers, tfidf
+
+if TYPE_CHECKING:
+    from conftest import BuiltSite
+
+
+def paper(slug: str, title: str, abstract: str = "") -> Paper:
+    return Paper(slug=slug, title=title, abstract=abstract, topic="T", tags=(), sources=())
+
+
+CORPUS = [
+    paper(
+        "gnn-molecules",
+        "Graph neural networks for molecules",
+        "We train graph neural networks on molecular graphs to predict chemical properties.",
+    ),
+    paper(
+        "gnn-proteins",
+        "Message passing graph networks for proteins",
+        "Graph neural networks with message passing predict protein properties from graphs.",
+    ),
+    paper(
+        "speech-asr",
+        "Streaming speech recognition",
+        "An acoustic model for streaming automatic speech recognition of spoken audio.",
+    ),
+    paper(
+        "speech-tts",
+        "Expressive speech synthesis",
+        "A text to speech model that synthesises expressive spoken audio from text.",
+    ),
+    paper(
+        "robot-grasp",
+        "Robotic grasping with tactile sensing",
+        "A robot arm learns grasping policies from tactile sensors and vision.",
+    ),
+    paper(
+        "robot-walk",
+        "Legged robot locomotion policies",
+        "A legged robot learns walking policies with reinforcement learning in simulation.",
+    ),
+]
+
+
+def test_the_obvious_neighbour_comes_first() -> None:
+    near = related_papers(CORPUS, 5)
+    assert near["gnn-molecules"][0] == "gnn-proteins"
+    assert near["gnn-proteins"][0] == "gnn-molecules"
+    assert near["speech-asr"][0] == "speech-tts"
+    assert near["speech-tts"][0] == "speech-asr"
+    assert near["robot-grasp"][0] == "robot-walk"
+    assert near["robot-walk"][0] == "robot-grasp"
+    for slug, others in near.items():
+        assert slug not in others
+        assert len(others) == len(set(others)) <= 5
+
+
+def test_count_limits_and_unrelated_papers_get_none() -> None:
+    lonely = paper("zebra", "Zebra stripes", "Stripes of zebras and horses.")
+    near = related_papers([*CORPUS, lonely], 1)
+    assert all(len(v) == 1 for v in near.values())
+    assert "zebra" not in near  # shares no term with any other paper
+    assert related_papers(CORPUS, 0) == {}
+    assert related_papers(CORPUS[:1], 5) == {}
+
+
+def test_ties_go_to_the_smaller_slug_whatever_the_input_order() -> None:
+    twins = [paper(s, "Sparse attention kernels", "Fast sparse attention.") for s in "dbeca"]
+    other = paper("z", "Dense convolution kernels", "Slow dense convolution.")
+    birds = paper("y", "Bird songs", "Birds sing.")  # so that `kernels` is not in every paper
+    for order in ([*twins, other, birds], [birds, other, *reversed(twins)]):
+        near = related_papers(order, 3)
+        assert near["a"] == ("b", "c", "d")
+        assert near["e"] == ("a", "b", "c")
+        assert near["z"][0] == "a"  # all twins score the same against z
+
+
+def brute_force(papers: list[Paper], count: int) -> dict[str, tuple[str, ...]]:
+    """Every pair from a dense matrix, ranked by (rounded score, smaller slug)."""
+    ordered = sorted(papers, key=lambda p: p.slug)
+    matrix = tfidf([(p.title, p.abstract) for p in ordered])
+    dense = np.zeros((matrix.rows, len(matrix.df)))
+    dense[matrix.row_ids(), matrix.terms] = matrix.weights
+    scores = np.rint(dense @ dense.T / related.QUANTUM)
+    out = {}
+    for i, p in enumerate(ordered):
+        ranked = sorted((-scores[i, j], j) for j in range(len(ordered)) if j != i)
+        near = tuple(ordered[j].slug for s, j in ranked[:count] if s < 0)
+        if near:
+            out[p.slug] = near
+    return out
+
+
+@pytest.mark.parametrize(
+    ("block", "tail", "dense"),
+    [(1, 1, 0.0), (7, 50, 1.0), (1 << 22, 1 << 18, related.DENSE_COST)],
+    ids=["all-dense-row-by-row", "all-sparse-small-blocks", "as-shipped"],
+)
+def test_blocked_computation_is_exact(block, tail, dense, monkeypatch) -> None:
+    """Dense columns, sparse pairs, any block size: the same neighbours as every pair
+    computed at once."""
+    rng = random.Random(5)
+    words = [f"w{i}" for i in range(60)]
+    papers = [
+        paper(f"p{i:03d}", " ".join(rng.choices(words, k=3)), " ".join(rng.choices(words, k=25)))
+        for i in range(90)
+    ]
+    papers += [paper(f"{p.slug}-copy", p.title, p.abstract) for p in papers[:9]]
+    monkeypatch.setattr(related, "BLOCK_CELLS", block)
+    monkeypatch.setattr(related, "TAIL_CELLS", tail)
+    monkeypatch.setattr(related, "DENSE_COST", dense)
+    assert related_papers(papers, 4) == brute_force(papers, 4)
+
+
+def test_the_result_is_cached_until_the_corpus_or_count_changes(tmp_path: Path, monkeypatch):
+    first = cached_related(tmp_path, CORPUS, 3)
+    assert json.loads((tmp_path / related.CACHE_FILE).read_text())["key"]
+
+    def boom(*_: object) -> None:
+        raise AssertionError("recomputed")
+
+    monkeypatch.setattr(related, "related_papers", boom)
+    assert cached_related(tmp_path, list(reversed(CORPUS)), 3) == first
+    with pytest.raises(AssertionError, match="recomputed"):
+        cached_related(tmp_path, CORPUS, 2)
+    edited = [*CORPUS[:-1], paper("robot-walk", CORPUS[-1].title, "Now about speech.")]
+    with pytest.raises(AssertionError, match="recomputed"):
+        cached_related(tmp_path, edited, 3)
+
+
+def test_a_damaged_cache_is_recomputed(tmp_path: Path) -> None:
+    (tmp_path / related.CACHE_FILE).write_text('{"key": 1, "slugs": [')
+    assert cached_related(tmp_path, CORPUS, 3) == related_papers(CORPUS, 3)
+    assert cached_related(tmp_path / "missing" / "dir", CORPUS, 3) == related_papers(CORPUS, 3)
+
+
+def test_seed_paper_pages_link_their_related_papers(seed_site: BuiltSite) -> None:
+    papers = json.loads(seed_site.text("papers.json"))
+    shown = 0
+    for p in papers:
+        page = f"{p['url']}index.html"
+        section = seed_site.page(page).find("section", cls="related")
+        if section is None:
+            continue
+        links = [a.attrs["href"] for a in section.find_all("a")]
+        assert 1 <= len(links) <= 5
+        targets = {seed_site.resolve(page, href) for href in links}
+        assert p["url"] not in targets
+        assert all((seed_site.output / t / "index.html").is_file() for t in targets)
+        shown += 1
+    assert shown >= len(papers) * 0.9
+    assert (seed_site.root / ".digest-cache" / related.CACHE_FILE).is_file()
