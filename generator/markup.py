@@ -35,6 +35,7 @@ from pygments.util import ClassNotFound
 from .errors import Diagnostic, warning
 
 __all__ = [
+    "external_href",
     "extract_links",
     "highlight_css",
     "plain_text",
@@ -763,6 +764,14 @@ def extract_links(text: str) -> list[str]:
             if isinstance(href, str) and href[:8].lower().startswith(("http://", "https://"))
         )
     )
+
+
+def external_href(url: str) -> str | None:
+    """``url`` (surrounding spaces dropped) when it may be an ``href`` as written: an absolute
+    http(s) or mailto URL. A ``links:`` entry a user typed goes into the page as it is, so
+    ``javascript:``, ``data:`` and anything relative or with spaces or controls is refused."""
+    url = url.strip()
+    return url if _is_safe_url(url, allow_relative=False) else None
 
 
 def plain_text(text: str) -> str:
