@@ -15,12 +15,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+from markupsafe import Markup
+
 from .cache import load_cache, save_cache
 from .config import Config, load_config
-from .errors import Diagnostic, DigestError
+from .errors import Diagnostic, DigestError, info
 from .exports import exports
-from .ingest import ingest
-from .keys import GENERATOR_VERSION, digest, folder_digest, page_key, paper_digests
+from .ingest import IngestCache, ingest
+from .keys import (
+    GENERATOR_VERSION,
+    digest,
+    folder_digest,
+    page_digests,
+    page_key,
+    paper_digests,
+)
 from .manifest import Manifest, load_manifest, save_manifest
 from .markup import highlight_css
 from .models import Paper
@@ -29,7 +39,7 @@ from .render import Renderer, Views, make_env, plan, theme_dirs
 from .search import index_site
 from .site import ModelMemo, Site, build_model
 from .workers import Job, draw, job_count
-from .write import Writer, WriteStats, check_output
+from .write import Writer, WriteStats, check_output, writing
 
 CACHE_DIR = ".digest-cache"
 
@@ -62,9 +72,14 @@ class BuildResult:
 class SessionState:
     """What one build leaves for the next in the same process (`digest serve`)."""
 
+    ingest: IngestCache = field(default_factory=IngestCache)
     model: ModelMemo = field(default_factory=ModelMemo)
     digests: dict[str, tuple[Paper, str]] = field(default_factory=dict)
     manifest: Manifest | None = None
+    # the template environment and drawn list items, valid while `drawing_key` holds
+    drawing_key: str = ""
+    env: jinja2.Environment | None = None
+    items: dict[tuple[str, str, str], Markup] = field(default_factory=dict)
 
 
 class _Timer:
@@ -101,14 +116,21 @@ def build_site(
     check_output(root, out)
     result = BuildResult(config=config, output=out, diagnostics=list(notes))
     timed = _Timer(result.timings)
-    with _lock(root):
-        with timed("ingest"):
-            ingested = ingest(root, config)
-        result.diagnostics.extend(ingested.diagnostics)
+    with _lock(root), writing(root / CACHE_DIR, out) as swept:
+        if swept:
+            result.diagnostics.append(_interrupted(out, swept))
+        fresh_state = state is None
         if state is None:
             state = SessionState()
-            stamp = taxonomy_stamp(config)
-            state.model.classes = {} if clean else load_cache(root, "classes", stamp)
+            if not clean:
+                state.ingest = (
+                    load_cache(root, "ingest", GENERATOR_VERSION).get("cache") or state.ingest
+                )
+        with timed("ingest"):
+            ingested = ingest(root, config, cache=state.ingest)
+        result.diagnostics.extend(ingested.diagnostics)
+        if fresh_state and not clean:
+            state.model.classes = load_cache(root, "classes", taxonomy_stamp(config))
         with timed("model"):
             site, problems = build_model(
                 config,
@@ -130,14 +152,24 @@ def build_site(
         with timed("write"):
             writer.remove_stale()
             state.manifest = writer.manifest()
-            save_manifest(cache, out, state.manifest)
-            save_cache(root, "classes", taxonomy_stamp(config), state.model.classes)
+            if fresh_state:  # a session keeps it in memory; its files are checked on disk
+                save_manifest(cache, out, state.manifest)
+                save_cache(root, "classes", taxonomy_stamp(config), state.model.classes)
+                save_cache(root, "ingest", GENERATOR_VERSION, {"cache": state.ingest})
         result.written = writer.written
         result.stats = writer.stats
         with timed("search"):
             if search:
                 result.diagnostics.extend(index_site(out, config, writer.stats))
     return result
+
+
+def _interrupted(out: Path, swept: list[str]) -> Diagnostic:
+    return info(
+        str(out),
+        None,
+        f"the last build was interrupted; removed {len(swept)} temporary files it left",
+    )
 
 
 @dataclass(slots=True)
@@ -161,16 +193,24 @@ def render_site(
     related = cached_related(root / CACHE_DIR, site.papers, config.related)
     templates = [d / "templates" for d in theme_dirs(root, config)]
     base = digest(GENERATOR_VERSION, folder_digest(templates), config)
-    papers = paper_digests(site, related, state.digests)
+    papers = paper_digests(site, state.digests)
+    pages = page_digests(site, papers, related)
     jobs, paths = [], []
     for page in plan(site):
         paths.append(page.path)
-        key = page_key(page, base, papers)
+        key = page_key(page, base, papers, pages)
         if writer.is_fresh(page.path, key):
             writer.keep(page.path)
         else:
             jobs.append(Job(page, key))
-    renderer = Renderer(make_env(root, config), site, Views(site.papers, related))
+    if state.env is None or state.drawing_key != base:
+        state.env, state.drawing_key, state.items = make_env(root, config), base, {}
+    elif len(state.items) > 200_000:
+        state.items.clear()
+    item_keys = {slug: digest(base, key) for slug, key in papers.items()}
+    renderer = Renderer(
+        state.env, site, Views(site.papers, related), state.items, item_keys=item_keys
+    )
     diagnostics = draw(renderer, writer, jobs, workers)
     for export in exports(site, paths, base, papers):
         if writer.is_fresh(export.path, export.key):

@@ -3,6 +3,7 @@ as in the last build is not drawn again."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -33,12 +34,10 @@ def folder_digest(folders: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
-def paper_digests(
-    site: Site, related: Mapping[str, tuple[str, ...]], memo: dict[str, tuple[Paper, str]]
-) -> dict[str, str]:
-    """Per paper: everything its page or its list item shows, including the links it makes
-    to its topic, tags, listings and related papers. `memo` keeps the costly part, the
-    digest of the paper's own fields, across the builds of a session."""
+def paper_digests(site: Site, memo: dict[str, tuple[Paper, str]]) -> dict[str, str]:
+    """Per paper: what its list item (and its feed entry, cite.bib and JSON) shows: its
+    fields but the notes, and the links it makes to its topic, tags and listings. `memo`
+    keeps the costly part, the digest of the paper's own fields, across a session's builds."""
     topics = {g.name: g.slug for g in site.topics}
     tags = {tag_key(g.name): g.slug for g in site.tags}
     listings = {g.name: (g.slug, g.date) for g in site.listings}
@@ -46,25 +45,37 @@ def paper_digests(
     for paper in site.papers:
         known = memo.get(paper.slug)
         if known is None or known[0] is not paper:
-            known = memo[paper.slug] = (paper, digest(paper))
+            known = memo[paper.slug] = (paper, digest(dataclasses.replace(paper, notes="")))
         out[paper.slug] = digest(
             known[1],
             topics.get(paper.topic),
             [tags.get(tag_key(t)) for t in paper.tags],
             [listings.get(s) for s in paper.sources],
         )
-    for paper in site.papers:
-        near = related.get(paper.slug, ())
-        if near:
-            out[paper.slug] = digest(out[paper.slug], [(s, out.get(s)) for s in near])
     return out
 
 
-def page_key(page: Page, base: str, papers: Mapping[str, str]) -> str | None:
-    """A page's key, or None for pages that show site-wide counts and are always drawn."""
+def page_digests(
+    site: Site, items: Mapping[str, str], related: Mapping[str, tuple[str, ...]]
+) -> dict[str, str]:
+    """Per paper: what its own page shows: its item, its notes and its related papers' items.
+    A notes edit so redraws one page, not every list the paper is on."""
+    return {
+        paper.slug: digest(
+            items[paper.slug], paper.notes, [(s, items.get(s)) for s in related.get(paper.slug, ())]
+        )
+        for paper in site.papers
+    }
+
+
+def page_key(
+    page: Page, base: str, papers: Mapping[str, str], pages: Mapping[str, str]
+) -> str | None:
+    """A page's key, or None for pages that show site-wide counts and are always drawn.
+    `papers` are the item digests, `pages` the paper-page digests."""
     context = page.context
     if page.kind == "paper":
-        return digest(base, page.path, papers[context["slug"]])
+        return digest(base, page.path, pages[context["slug"]])
     if "sections" in context:
         shown = [[papers[p.slug] for p in chunk] for _, chunk in context["sections"]]
         group: Group = context["group"]

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -291,11 +291,16 @@ def by_month(papers: tuple[Paper, ...]) -> list[tuple[str, tuple[Paper, ...]]]:
     """Papers (already newest first) under month headings."""
     sections: list[tuple[str, list[Paper]]] = []
     for paper in papers:
-        heading = paper.date.strftime("%B %Y")
+        heading = month_heading(paper.date.year, paper.date.month)
         if not sections or sections[-1][0] != heading:
             sections.append((heading, []))
         sections[-1][1].append(paper)
     return [(heading, tuple(items)) for heading, items in sections]
+
+
+@lru_cache(maxsize=4096)
+def month_heading(year: int, month: int) -> str:
+    return dt.date(year, month, 1).strftime("%B %Y")
 
 
 def _years(months: tuple[Group, ...]) -> dict[int, list[Group]]:
@@ -324,7 +329,9 @@ class Renderer:
     """Everything a page is drawn from: templates, the site model and the rendered papers.
 
     A paper's list item looks the same on every list page at the same depth, so it is drawn
-    once per (paper, depth) and reused: list pages are most of the work of a build.
+    once per (paper, depth) and reused: list pages are most of the work of a build. Given
+    `item_keys` (the digest of what each item shows, templates included), `items` may be
+    shared by the builds of a session.
     """
 
     env: jinja2.Environment
@@ -332,10 +339,11 @@ class Renderer:
     views: Views
     items: dict[tuple[str, str, str], Markup] = field(default_factory=dict)
     macros: dict[str, Any] = field(default_factory=dict)
+    item_keys: Mapping[str, str] = field(default_factory=dict)
 
     def _item(self, root: str, context: dict[str, Any]) -> Any:
         def cached_item(paper: Paper, heading: str = "h3") -> Markup:
-            key = (paper.slug, heading, root)
+            key = (self.item_keys.get(paper.slug, paper.slug), heading, root)
             found = self.items.get(key)
             if found is None:
                 module = self.macros.get(root)

@@ -67,6 +67,7 @@ class ModelMemo:
     papers: dict[str, tuple[Record, Config, Paper | None, list[Diagnostic]]] = field(
         default_factory=dict
     )
+    config: Config | None = None
     # classification by a digest of (title, abstract, own topic, own tags), for one taxonomy
     classes: dict[bytes, Classification] = field(default_factory=dict)
 
@@ -81,13 +82,15 @@ def build_model(
     """The site model; with a memo, records that are the same objects as last time (and not
     among `changed`) reuse their Paper."""
     memo = memo if memo is not None else ModelMemo()
+    same_config = memo.config == config
+    memo.config = config
     stale = set(changed)
     diagnostics: list[Diagnostic] = []
     papers = []
     made: dict[str, tuple[Record, Config, Paper | None, list[Diagnostic]]] = {}
     for record in records:
         known = memo.papers.get(record.slug)
-        if known and known[0] is record and known[1] is config and record.slug not in stale:
+        if known and same_config and known[0] is record and record.slug not in stale:
             made[record.slug] = known
         else:
             notes: list[Diagnostic] = []

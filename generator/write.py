@@ -7,14 +7,28 @@ whose bytes did not change is not touched, so it keeps its modification time.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import DigestError
 from .manifest import Entry, Manifest, content_sha, entry_for
+
+# The site's own folders, which an output folder may be neither nor lie inside.
+_OWN_FOLDERS = (
+    ("content", "content/"),
+    ("themes", "themes/"),
+    (".digest-cache", "the build cache .digest-cache/"),
+    (".git", "the git folder .git/"),
+)
+# What a build killed midway can leave in the output: `.name.PID.tmp` files (Writer.write)
+# and the search index's staging and old folders (`.pagefind.tmp`, `.pagefind.old`).
+_LEFTOVER = re.compile(r"\..+\.(?:tmp|old)")
 
 
 @dataclass(slots=True)
@@ -34,14 +48,18 @@ class WriteStats:
 
 
 def check_output(root: Path, output: Path) -> None:
-    """Refuse an output folder that would overwrite the site's own files."""
+    """Refuse an output folder that would overwrite the site's own files: the site itself or
+    a folder above it, its content/, themes/ or build cache, or a file."""
     root, out = root.resolve(), output.resolve()
-    content = root / "content"
     hint = "pick a folder such as site/"
     if out == root or out in root.parents:
         raise DigestError.at(str(output), None, "the output folder contains the site itself", hint)
-    if out == content or content in out.parents or out == root / "themes":
-        raise DigestError.at(str(output), None, "the output folder is inside content/", hint)
+    for name, what in _OWN_FOLDERS:
+        own = root / name
+        if out == own or own in out.parents:
+            raise DigestError.at(str(output), None, f"the output folder is inside {what}", hint)
+    if out.exists() and not out.is_dir():
+        raise DigestError.at(str(output), None, "the output is a file, not a folder", hint)
 
 
 def safe_path(base: Path, relative: str) -> Path:
@@ -92,8 +110,12 @@ class Writer:
             parent.mkdir(parents=True, exist_ok=True)
             self._dirs.add(parent)
         temp = parent / f".{target.name}.{os.getpid()}.tmp"
-        temp.write_bytes(data)
-        os.replace(temp, target)
+        try:
+            temp.write_bytes(data)
+            os.replace(temp, target)
+        except OSError as exc:  # a full disk, a read-only folder: the old file stays whole
+            temp.unlink(missing_ok=True)
+            raise DigestError.at(str(target), None, f"cannot write the output: {exc}") from exc
         self.entries[path] = entry_for(target, key, sha)
         self.stats.written += 1
         self.written.append(path)
@@ -136,6 +158,37 @@ def _prune_empty(folder: Path, stop: Path) -> None:
         except OSError:
             return
         folder = folder.parent
+
+
+@contextmanager
+def writing(cache: Path, output: Path) -> Iterator[list[str]]:
+    """Mark the writing of `output` as under way until the block ends. A mark still there
+    when the next build starts means that build was killed midway (SIGKILL, a power cut):
+    its temporary files are swept first, so none stays in the site or gets deployed. The
+    list yielded holds what was swept, relative to `output`."""
+    name = hashlib.blake2b(str(output).encode(), digest_size=8).hexdigest()
+    mark = cache / f"writing-{name}"
+    swept = sweep_leftovers(output) if mark.exists() else []
+    cache.mkdir(parents=True, exist_ok=True)
+    mark.touch()
+    yield swept
+    mark.unlink(missing_ok=True)
+
+
+def sweep_leftovers(output: Path) -> list[str]:
+    """Remove the temporary files and folders a killed build left in `output`."""
+    swept = []
+    for dirpath, dirnames, filenames in os.walk(output):
+        folder = Path(dirpath)
+        for name in [d for d in dirnames if _LEFTOVER.fullmatch(d)]:
+            shutil.rmtree(folder / name, ignore_errors=True)
+            dirnames.remove(name)
+            swept.append((folder / name).relative_to(output).as_posix())
+        for name in filenames:
+            if _LEFTOVER.fullmatch(name):
+                (folder / name).unlink(missing_ok=True)
+                swept.append((folder / name).relative_to(output).as_posix())
+    return swept
 
 
 def replace_tree(staging: Path, target: Path) -> None:

@@ -86,8 +86,10 @@ def test_an_email_is_redrawn_only_when_its_listing_changes(seed_site: BuiltSite)
     site, _ = build_model(config, records.values(), {"x": None})
 
     def keys(model: Site) -> dict[str, str | None]:
-        digests = paper_digests(model, {}, {})
-        return {p.path: page_key(p, "base", digests) for p in plan(model) if p.kind == "email"}
+        digests = paper_digests(model, {})
+        return {
+            p.path: page_key(p, "base", digests, {}) for p in plan(model) if p.kind == "email"
+        }
 
     before = keys(site)
     assert before and all(before.values())
