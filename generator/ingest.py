@@ -135,7 +135,19 @@ def _listing_date(
 ) -> dt.date | None:
     date = listing.date
     if date is None:
-        return None
+        if not listing.entries:
+            return None
+        modified = dt.date.fromtimestamp(path.stat().st_mtime)
+        result.diagnostics.append(
+            info(
+                listing.name,
+                1,
+                f"the listing gives no date; its papers are filed as listed on {modified}, "
+                "the file's modification date",
+                "add a date line such as `Apr 30` at the top of the listing",
+            )
+        )
+        return modified
     if date.year is not None:
         return date.with_year(date.year)
     year = config.listing_years.get(listing.name)

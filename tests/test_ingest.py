@@ -111,11 +111,15 @@ def test_seed_years(seeds):
         dt.date(2025, 4, 30): 75,  # from the file's time
         dt.date(2024, 12, 10): 55,  # from listing_years in digest.yaml
         dt.date(2025, 3, 11): 31,
-        None: 10,  # the affiliation listing has no date
+        dt.date(2025, 5, 2): 10,  # no date in the affiliation listing: the file's date
     }
+    assert any(
+        d.location() == f"{AFFILIATION}:1" and "no date" in d.message for d in result.diagnostics
+    )
     notes = [d for d in result.diagnostics if d.level == "info"]
     assert Counter(d.location() for d in notes) == Counter(
-        [f"{DAILY}:9", f"{DAILY_2}:9"] + [f"{META}:{line}" for line in YEARLESS]
+        [f"{AFFILIATION}:1", f"{DAILY}:9", f"{DAILY_2}:9"]
+        + [f"{META}:{line}" for line in YEARLESS]
     ), "every inferred year is reported, once"
     inferred = [m for m in records(root).values() if m.get("published_inferred")]
     assert len(inferred) == len(YEARLESS)
