@@ -211,12 +211,15 @@ def render_site(
     renderer = Renderer(
         state.env, site, Views(site.papers, related), state.items, item_keys=item_keys
     )
-    diagnostics = draw(renderer, writer, jobs, workers)
-    for export in exports(site, paths, base, papers):
-        if writer.is_fresh(export.path, export.key):
-            writer.keep(export.path)
-        else:
-            writer.write(export.path, export.make(), export.key)
+
+    def write_exports() -> None:
+        for export in exports(site, paths, base, papers):
+            if writer.is_fresh(export.path, export.key):
+                writer.keep(export.path)
+            else:
+                writer.write(export.path, export.make(), export.key)
+
+    diagnostics = draw(renderer, writer, jobs, workers, meanwhile=write_exports)
     return Drawing(diagnostics, len(paths), len(jobs))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -42,13 +42,21 @@ def job_count(requested: int) -> int:
     return requested if requested > 0 else (os.cpu_count() or 1)
 
 
-def draw(renderer: Renderer, writer: Writer, jobs: Sequence[Job], workers: int) -> list[Diagnostic]:
-    """Draw and write every job's page; raise DigestError if any page cannot be drawn."""
+def draw(
+    renderer: Renderer,
+    writer: Writer,
+    jobs: Sequence[Job],
+    workers: int,
+    meanwhile: Callable[[], None] = lambda: None,
+) -> list[Diagnostic]:
+    """Draw and write every job's page; raise DigestError if any page cannot be drawn.
+    `meanwhile` runs in this process while the workers draw (e.g. writing the exports)."""
     workers = min(workers, len(jobs) // MIN_PAGES_PER_WORKER)
     if workers <= 1:
         result = _draw(renderer, writer, jobs)
+        meanwhile()
     else:
-        result = _draw_forked(renderer, writer, jobs, workers)
+        result = _draw_forked(renderer, writer, jobs, workers, meanwhile)
     if result.failure:
         raise DigestError(*result.failure)
     return result.diagnostics
@@ -68,7 +76,13 @@ def _draw(renderer: Renderer, writer: Writer, jobs: Sequence[Job]) -> Drawn:
     return done
 
 
-def _draw_forked(renderer: Renderer, writer: Writer, jobs: Sequence[Job], workers: int) -> Drawn:
+def _draw_forked(
+    renderer: Renderer,
+    writer: Writer,
+    jobs: Sequence[Job],
+    workers: int,
+    meanwhile: Callable[[], None],
+) -> Drawn:
     context = multiprocessing.get_context("fork")
     started = []
     for i in range(workers):
@@ -80,6 +94,7 @@ def _draw_forked(renderer: Renderer, writer: Writer, jobs: Sequence[Job], worker
         process.start()
         send.close()
         started.append((process, receive))
+    meanwhile()
     total = Drawn([], [])
     for process, receive in started:
         part = _receive(receive)
