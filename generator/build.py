@@ -61,10 +61,13 @@ class BuildResult:
         warnings = sum(1 for d in self.diagnostics if d.level == "warning")
         errors = sum(1 for d in self.diagnostics if d.level == "error")
         total = sum(self.timings.values())
+        stages = ", ".join(f"{name} {secs:.2f}s" for name, secs in self.timings.items())
         return (
-            f"built {self.papers} papers, {self.pages} pages into {self.output} in {total:.2f}s "
+            f"built {_count(self.papers, 'paper')}, {_count(self.pages, 'page')} into "
+            f"{self.output} in {total:.2f}s "
             f"({self.drawn} drawn, {self.stats.written} written, {self.stats.unchanged} "
-            f"unchanged, {self.stats.removed} removed); {warnings} warnings, {errors} errors"
+            f"unchanged, {self.stats.removed} removed); {warnings} warnings, {errors} errors\n"
+            f"  stages: {stages}"
         )
 
 
@@ -80,6 +83,10 @@ class SessionState:
     drawing_key: str = ""
     env: jinja2.Environment | None = None
     items: dict[tuple[str, str, str], Markup] = field(default_factory=dict)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 class _Timer:

@@ -57,7 +57,7 @@ def test_a_good_build_exits_0(tmp_path: Path) -> None:
     make_site(tmp_path)
     run = digest(tmp_path, "build")
     assert run.returncode == 0, run.stderr
-    assert run.stdout.startswith("built 1 papers")
+    assert run.stdout.startswith("built 1 paper,")
     assert (tmp_path / "site" / "index.html").is_file()
     assert "Traceback" not in run.stderr
 
