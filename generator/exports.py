@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ from .models import Paper
 from .site import Site
 
 ATOM = "http://www.w3.org/2005/Atom"
+# Characters XML 1.0 forbids even escaped (C0 controls, U+FFFE/U+FFFF, lone surrogates): one
+# `\x01` in a user's `topic:` made every feed it lands in unreadable to feed readers.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
@@ -106,9 +110,10 @@ def _entry_date(paper: Paper) -> dt.date:
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    clean = {key: _NOT_XML.sub("", value) for key, value in attrs.items()}
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", clean)
     if text is not None:
-        element.text = text
+        element.text = _NOT_XML.sub("", text)
     return element
 
 

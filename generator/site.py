@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+import reprlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .classify import Classification, classify, tag_key
@@ -125,7 +128,7 @@ def to_paper(
 ) -> Paper | None:
     """A record as a Paper; fields of the wrong type are reported and ignored."""
     shown = f"content/papers/{record.slug}.md"
-    get = _Fields(record.meta, shown, diagnostics)
+    get = _Fields(record.meta, shown, diagnostics, record.path)
     if get.boolean("draft"):
         return None
     title = get.text("title") or record.slug.replace("-", " ")
@@ -167,19 +170,45 @@ def _question(title: str, abstract: str, topic: str | None, tags: tuple[str, ...
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+# C0 controls other than tab and line breaks: invalid in HTML and XML, shown by nothing.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A wrong value is quoted in its warning, cut short: YAML aliases can make a few lines of
+# front matter into a list of a billion items (a "billion laughs"), which repr() would expand.
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict = 2, 4, 4
+_SHORT.maxstring = _SHORT.maxother = 80
+
+
 class _Fields:
     """Typed reads of front-matter fields, reporting each wrong type with its line."""
 
-    def __init__(self, meta: dict[str, Any], shown: str, diagnostics: list[Diagnostic]):
-        self.meta, self.shown, self.diagnostics = meta, shown, diagnostics
+    def __init__(
+        self,
+        meta: dict[str, Any],
+        shown: str,
+        diagnostics: list[Diagnostic],
+        path: Path | None = None,
+    ):
+        self.meta, self.shown, self.diagnostics, self.path = meta, shown, diagnostics, path
 
     def line(self, key: str) -> int:
+        """The line of `key:` in the file (read again only for a warning): a list written one
+        item a line puts the fields after it further down than their rank says."""
+        try:
+            text = self.path.read_text(encoding="utf-8-sig") if self.path else ""
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        for number, line in enumerate(text.splitlines()[1:], 2):
+            if line.rstrip() == "---":
+                break
+            if re.match(rf"['\"]?{re.escape(str(key))}['\"]?\s*:", line):
+                return number
         return 2 + list(self.meta).index(key) if key in self.meta else 1
 
     def _bad(self, key: str, wanted: str) -> None:
-        value = self.meta[key]
+        value = _SHORT.repr(self.meta[key])
         self.diagnostics.append(
-            warning(self.shown, self.line(key), f"`{key}: {value!r}` should be {wanted}; ignored")
+            warning(self.shown, self.line(key), f"`{key}: {value}` should be {wanted}; ignored")
         )
 
     def text(self, key: str) -> str | None:
@@ -187,7 +216,7 @@ class _Fields:
         if value is None:
             return None
         if isinstance(value, str | int | float) and not isinstance(value, bool):
-            return str(value).strip() or None
+            return _CONTROL.sub("", str(value)).strip() or None
         self._bad(key, "text")
         return None
 
@@ -226,9 +255,10 @@ class _Fields:
         if value is None:
             return []
         if isinstance(value, str):
-            return [value]
+            value = [value]
         if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
-            return [str(v) for v in value if str(v).strip()]
+            texts = (_CONTROL.sub("", str(v)) for v in value)
+            return [text for text in texts if text.strip()]
         self._bad(key, "a list of text")
         return []
 
