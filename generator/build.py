@@ -154,6 +154,7 @@ def build_site(
         writer = Writer(out, previous, trusted)
         with timed("render"):
             drawn = render_site(root, site, writer, state, job_count(jobs))
+            keep_broken(writer, ingested.broken)
         result.diagnostics.extend(drawn.diagnostics)
         result.pages, result.drawn = drawn.pages, drawn.drawn
         with timed("write"):
@@ -184,6 +185,17 @@ class Drawing:
     diagnostics: list[Diagnostic]
     pages: int
     drawn: int
+
+
+def keep_broken(writer: Writer, slugs: set[str]) -> None:
+    """A record that cannot be read (a YAML typo) keeps the page its last good version had,
+    until it is fixed: the error names it, and readers do not lose the page meanwhile."""
+    prefixes = tuple(f"papers/{slug}/" for slug in slugs)
+    if not prefixes:
+        return
+    for path in writer.previous.entries:
+        if path.startswith(prefixes) and path not in writer.entries:
+            writer.keep(path)
 
 
 def taxonomy_stamp(config: Config) -> str:

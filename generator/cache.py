@@ -22,7 +22,13 @@ def load_cache(root: Path, name: str, stamp: object) -> dict[Any, Any]:
 
 
 def save_cache(root: Path, name: str, stamp: object, data: dict[Any, Any]) -> None:
+    """Save a cache; one that cannot be pickled (a record nested thousands of levels deep)
+    is not saved, which costs the next build time, never its result."""
     folder = root / CACHE_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    blob = pickle.dumps((stamp, data), protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        blob = pickle.dumps((stamp, data), protocol=pickle.HIGHEST_PROTOCOL)
+    except (RecursionError, pickle.PicklingError, TypeError):
+        (folder / f"{name}.pickle").unlink(missing_ok=True)
+        return
     write_atomic(folder / f"{name}.pickle", blob)

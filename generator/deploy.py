@@ -9,6 +9,7 @@ are never written.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -63,6 +64,8 @@ def deploy(
     repo_dir: Path, output: Path, options: DeployOptions
 ) -> tuple[DeployResult, list[Diagnostic]]:
     """Commit `output` on top of `options.remote`/`options.branch` and push it."""
+    if options.branch.startswith("refs/heads/"):  # a full ref name means the branch it names
+        options = dataclasses.replace(options, branch=options.branch.removeprefix("refs/heads/"))
     site = scan_output(output)
     diagnostics = size_diagnostics(site.size, output)
     repo = _repository(repo_dir)

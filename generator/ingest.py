@@ -33,6 +33,7 @@ class IngestResult:
     new: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     listing_dates: dict[str, dt.date | None] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)  # slugs of records that cannot be read
     files: int = 0
     papers: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -87,6 +88,7 @@ def ingest(
     result.papers = len(papers)
     papers_dir = root / "content" / "papers"
     existing, broken = load_records(papers_dir, result.diagnostics, cache)
+    result.broken = broken
     _merge(papers, existing, broken, result)
     if not dry_run:
         for slugs in (result.new, result.updated):

@@ -78,10 +78,13 @@ def parse_record(
             shown,
             mark.line + 2 if mark else 1,
             f"invalid YAML in the front matter: {problem}",
-            "fix the syntax; the last good version of this paper is kept meanwhile",
+            "fix the syntax; until then the site keeps the last good page of this paper",
             mark.column + 1 if mark else None,
         )
         return None, [diag]
+    except (ValueError, OverflowError, RecursionError) as exc:  # e.g. `published: 2024-02-30`
+        hint = "fix the value; until then the paper is left out of the site, its file untouched"
+        return None, [error(shown, 1, f"a value in the front matter cannot be read: {exc}", hint)]
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):

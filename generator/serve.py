@@ -102,6 +102,8 @@ def resolve(root: Path, target: str) -> Resolved:
     segments = [s for s in decoded.split("/") if s not in ("", ".")]
     if ".." in segments:
         return Resolved(403)
+    if any(s.startswith(".") for s in segments):  # temp files of a build, caches: never served
+        return Resolved(404)
     base = os.path.realpath(root)
     real = os.path.realpath(os.path.join(base, *segments))
     if not _inside(real, base):
@@ -478,6 +480,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class DevServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = socket.SOMAXCONN  # the default 5 dropped a burst of 200 connections
 
     def __init__(self, address: tuple[str, int]) -> None:
         self.site: LiveSite | None = None

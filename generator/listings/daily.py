@@ -42,6 +42,7 @@ class _Reader:
         self.metadata = metadata
         self.current: Entry | None = None
         self.last_line = 0  # the line the current entry last took
+        self.more: list[str] = []  # lines continuing the current abstract, joined on close
 
     def feed(self, number: int, line: str) -> None:
         if not line or is_chrome(line):
@@ -56,7 +57,7 @@ class _Reader:
                 self._take_abstract(number, line)
         elif looks_like_abstract(line):
             if entry is not None and entry.abstract and number == self.last_line + 1:
-                entry.abstract += " " + line
+                self.more.append(line)  # joined once in close(): += here was quadratic
                 self.last_line = number
             else:
                 self._start(number, title=None, abstract=line)
@@ -119,6 +120,9 @@ class _Reader:
         entry = self.current
         if entry is None:
             return
+        if self.more:
+            entry.abstract = " ".join([entry.abstract, *self.more])
+            self.more = []
         if not entry.abstract:
             self._warn(
                 entry.line,

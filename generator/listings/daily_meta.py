@@ -10,7 +10,11 @@ from . import daily
 
 NAME = "daily-meta"
 
-_AUTHORS_LINE = re.compile(r"^\s*[•·*\-]?\s*\d{1,5}\s+authors?\s*$", re.IGNORECASE | re.MULTILINE)
+# [ \t], not \s: with MULTILINE, \s also matches newlines, and a run of blank lines made
+# the search cubic (20,000 blank lines never finished).
+_AUTHORS_LINE = re.compile(
+    r"^[ \t]*[•·*\-]?[ \t]*\d{1,5}[ \t]+authors?[ \t]*$", re.IGNORECASE | re.MULTILINE
+)
 
 
 def detect(text: str) -> float:

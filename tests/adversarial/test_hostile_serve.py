@@ -111,26 +111,12 @@ def test_paths_out_of_the_output_are_refused(served: Any, tally: Tally) -> None:
     assert get(served.port, f"/papers/{SLUG}/")[0] == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generator/serve.py resolve() serves hidden files: a `.index.html.<pid>.tmp` left by "
-    "a build killed midway (half a page) or any dot-file in site/ answers 200, though no "
-    "static host serves what the build never linked",
-)
 def test_hidden_files_of_the_output_are_not_served(served: Any, tally: Tally) -> None:
     (served.root / "site" / ".index.html.12345.tmp").write_bytes(b"<!DOCTYPE html><html><bo")
     tally.tried()
     assert get(served.port, "/.index.html.12345.tmp")[0] in (403, 404)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generator/serve.py DevServer keeps socketserver's default listen backlog, "
-    "request_queue_size = 5 (`ss -ltn` shows 5): of 200 connections opened at once, some wait "
-    "through SYN retransmits (1 s, 3 s, 7 s...) and about 10 never get an answer within 20 s. "
-    "request_queue_size = socket.SOMAXCONN answers them all at once",
-    raises=TimeoutError,
-)
 def test_200_requests_at_once_are_all_answered(served: Any, tally: Tally) -> None:
     targets = [f"/papers/{SLUG}/", "/", "/topics/", "/feed.xml", "/papers.json", "/nope/"]
     start = threading.Barrier(200, timeout=30)

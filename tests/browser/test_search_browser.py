@@ -99,6 +99,10 @@ def search_and_follow(site: Searchable, open_page) -> None:
     base_path = re.sub(r"^https?://[^/]+", "", site.url)
     result = page.locator(f'.pagefind-ui__result-link[href="{base_path}{paper["url"]}"]')
     result.wait_for(timeout=15000)
+    # the facets load after the first results; under load that can take a moment
+    page.wait_for_function(
+        "document.querySelectorAll('.pagefind-ui__filter-name').length >= 3", timeout=15000
+    )
     filters = page.locator(".pagefind-ui__filter-name").all_inner_texts()
     assert {"topic", "tag", "year"} <= {f.strip().lower() for f in filters}, filters
     result.click()
