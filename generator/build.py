@@ -287,11 +287,12 @@ class BuildSession:
     def build(self) -> BuildResult:
         """Build again; raise DigestError (with file:line) when the site cannot be built,
         leaving the previous output as it was."""
+        first = self.state.manifest is None
         return build_site(
             self.root,
             config_path=self.config_path,
             output=self.output,
             base_url=self.base_url,
-            search=False,
+            search=first,  # index once at start; later rebuilds skip it to repaint fast
             state=self.state,
         )
