@@ -18,25 +18,10 @@ from .config import Config
 from .errors import Diagnostic, warning
 from .markup import external_href
 from .models import Paper, Record
+from .records import FIELD_ORDER
 from .slugs import slugify, unique
 
-KNOWN_FIELDS = frozenset(
-    [
-        "title",
-        "title_inferred",
-        "abstract",
-        "authors_count",
-        "published",
-        "published_inferred",
-        "listed",
-        "affiliation",
-        "sources",
-        "links",
-        "tags",
-        "topic",
-        "draft",
-    ]
-)
+KNOWN_FIELDS = frozenset(FIELD_ORDER)  # the fields of DESIGN.md
 
 
 @dataclass(frozen=True, slots=True)

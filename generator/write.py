@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -199,14 +199,3 @@ def replace_tree(staging: Path, target: Path) -> None:
         target.rename(old)
     staging.rename(target)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def all_files(folder: Path) -> Iterator[Path]:
-    if folder.is_dir():
-        for dirpath, _, names in os.walk(folder):
-            for name in names:
-                yield Path(dirpath) / name
-
-
-def existing(paths: Iterable[str], output: Path) -> list[str]:
-    return [p for p in paths if (output / p).exists()]

@@ -16,19 +16,11 @@ from typing import Any
 
 import pytest
 import yaml
+from chromium import CHROMIUM, CHROMIUM_ARGS
 from hostile import Tally, bad_url, guarded_build, make_root, scan_output
 
 from generator.build import BuildResult
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BASE_URL = "http://127.0.0.1:8000/"
 
 # Each sets window.__xss or opens a dialog if it ever runs.

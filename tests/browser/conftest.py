@@ -14,16 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 class _StaticHost(SimpleHTTPRequestHandler):

@@ -10,25 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import CHROMIUM
+from chromium import CHROMIUM_ARGS as ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from generator.reload import OVERLAY_ID  # noqa: E402
-from generator.render import builtin_themes  # noqa: E402
+from generator.reload import OVERLAY_ID
+from generator.render import builtin_themes
 
 SLUG = "a-neural-space-time-representation-for-text-to-image-personalization"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")

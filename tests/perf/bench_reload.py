@@ -25,18 +25,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
+from chromium import CHROMIUM_ARGS as ARGS  # noqa: E402
 from conftest import ServedSite, make_site, start_serve  # noqa: E402
 from corpus import make_site as make_corpus  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def prepare(folder: Path, papers: int) -> Path:
