@@ -83,6 +83,8 @@ class SessionState:
     drawing_key: str = ""
     env: jinja2.Environment | None = None
     items: dict[tuple[str, str, str], Markup] = field(default_factory=dict)
+    related: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    pages: dict[str, tuple[object, str]] = field(default_factory=dict)
 
 
 def _count(n: int, noun: str) -> str:
@@ -209,11 +211,11 @@ def render_site(
     config = site.config
     for path, data in static_files(root, config):
         writer.write(path, data, None)
-    related = cached_related(root / CACHE_DIR, site.papers, config.related)
+    related = cached_related(root / CACHE_DIR, site.papers, config.related, state.related)
     templates = [d / "templates" for d in theme_dirs(root, config)]
     base = digest(GENERATOR_VERSION, folder_digest(templates), config)
     papers = paper_digests(site, state.digests)
-    pages = page_digests(site, papers, related)
+    pages = page_digests(site, papers, related, state.pages)
     jobs, paths = [], []
     for page in plan(site):
         paths.append(page.path)
@@ -226,10 +228,8 @@ def render_site(
         state.env, state.drawing_key, state.items = make_env(root, config), base, {}
     elif len(state.items) > 200_000:
         state.items.clear()
-    item_keys = {slug: digest(base, key) for slug, key in papers.items()}
-    renderer = Renderer(
-        state.env, site, Views(site.papers, related), state.items, item_keys=item_keys
-    )
+    # items are keyed by their paper's item digest; state.items is emptied when `base` changes
+    renderer = Renderer(state.env, site, Views(site.papers, related), state.items, item_keys=papers)
 
     def write_exports() -> None:
         for export in exports(site, paths, base, papers):

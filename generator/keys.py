@@ -56,16 +56,24 @@ def paper_digests(site: Site, memo: dict[str, tuple[Paper, str]]) -> dict[str, s
 
 
 def page_digests(
-    site: Site, items: Mapping[str, str], related: Mapping[str, tuple[str, ...]]
+    site: Site,
+    items: Mapping[str, str],
+    related: Mapping[str, tuple[str, ...]],
+    memo: dict[str, tuple[object, str]] | None = None,
 ) -> dict[str, str]:
     """Per paper: what its own page shows: its item, its notes and its related papers' items.
-    A notes edit so redraws one page, not every list the paper is on."""
-    return {
-        paper.slug: digest(
-            items[paper.slug], paper.notes, [(s, items.get(s)) for s in related.get(paper.slug, ())]
-        )
-        for paper in site.papers
-    }
+    A notes edit so redraws one page, not every list the paper is on. `memo` keeps each
+    digest with its inputs across a session's builds."""
+    memo = memo if memo is not None else {}
+    out = {}
+    for paper in site.papers:
+        near = related.get(paper.slug, ())
+        inputs = (items[paper.slug], paper.notes, near, [items.get(s) for s in near])
+        known = memo.get(paper.slug)
+        if known is None or known[0] != inputs:
+            known = memo[paper.slug] = (inputs, digest(*inputs))
+        out[paper.slug] = known[1]
+    return out
 
 
 def page_key(

@@ -265,15 +265,26 @@ def corpus_key(papers: Sequence[Paper], count: int) -> str:
     return h.hexdigest()
 
 
-def cached_related(cache: Path, papers: Sequence[Paper], count: int) -> dict[str, tuple[str, ...]]:
+def cached_related(
+    cache: Path,
+    papers: Sequence[Paper],
+    count: int,
+    memo: dict[str, dict[str, tuple[str, ...]]] | None = None,
+) -> dict[str, tuple[str, ...]]:
     """related_papers, kept in `cache`/related.json: an unchanged corpus is not computed again.
-    A missing, damaged or unwritable cache only costs the computation."""
+    A missing, damaged or unwritable cache only costs the computation. `memo` (corpus key →
+    result) spares a session reading the file again."""
     key = corpus_key(papers, count)
+    if memo is not None and key in memo:
+        return memo[key]
     path = cache / CACHE_FILE
     found = _load(path, key)
     if found is None:
         found = related_papers(papers, count)
         _save(path, key, found)
+    if memo is not None:
+        memo.clear()
+        memo[key] = found
     return found
 
 
