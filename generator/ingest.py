@@ -34,6 +34,7 @@ class IngestResult:
     updated: list[str] = field(default_factory=list)
     listing_dates: dict[str, dt.date | None] = field(default_factory=dict)
     broken: set[str] = field(default_factory=set)  # slugs of records that cannot be read
+    parsed: int = 0  # listings and records read anew (not from the cache)
     files: int = 0
     papers: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -87,8 +88,12 @@ def ingest(
     papers = list({id(c): c for c in candidates.values()}.values())
     result.papers = len(papers)
     papers_dir = root / "content" / "papers"
+    before = cache.records
     existing, broken = load_records(papers_dir, result.diagnostics, cache)
     result.broken = broken
+    result.parsed += len(before) != len(cache.records) or sum(
+        1 for name, known in cache.records.items() if before.get(name) is not known
+    )
     _merge(papers, existing, broken, result)
     if not dry_run:
         for slugs in (result.new, result.updated):
@@ -122,6 +127,7 @@ def _read_listing(path: Path, result: IngestResult, cache: IngestCache) -> Listi
         else:
             listing = parse_bytes(data, path.name)
             cache.listings[path.name] = (sha, listing)
+            result.parsed += 1
     except OSError as exc:
         result.diagnostics.append(error(path.name, None, f"cannot read this listing: {exc}"))
         return None

@@ -58,6 +58,7 @@ class ModelMemo:
     config: Config | None = None
     # classification by a digest of (title, abstract, own topic, own tags), for one taxonomy
     classes: dict[bytes, Classification] = field(default_factory=dict)
+    classes_added: int = 0  # since the memo was made, so a build knows to save it
 
 
 def build_model(
@@ -71,6 +72,7 @@ def build_model(
     among `changed`) reuse their Paper."""
     memo = memo if memo is not None else ModelMemo()
     same_config = memo.config == config
+    known_classes = len(memo.classes)
     memo.config = config
     stale = set(changed)
     diagnostics: list[Diagnostic] = []
@@ -89,6 +91,7 @@ def build_model(
         if paper is not None:
             papers.append(paper)
     memo.papers = made
+    memo.classes_added += len(memo.classes) - known_classes
     papers.sort(key=newest_first)
     site = Site(
         config=config,

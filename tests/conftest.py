@@ -12,6 +12,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import yaml
+from chromium import CHROMIUM as _CHROMIUM
+from chromium import CHROMIUM_ARGS as _CHROMIUM_ARGS
 
 from generator.build import BuildResult, build_site
 
@@ -420,3 +422,19 @@ def listing_mtime() -> Callable[[Path, Any], None]:
 def serve_in() -> Callable[..., ServedSite]:
     """start_serve(root, port=0, *args): `digest serve` in `root`, once it prints its URL."""
     return start_serve
+
+
+# One browser for the whole run: Playwright's sync API cannot start a second instance while
+# one is open in the same thread, so every browser test shares this one.
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not _CHROMIUM.is_file():
+        pytest.skip(f"{_CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(_CHROMIUM), headless=True, args=_CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()

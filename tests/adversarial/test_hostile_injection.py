@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import yaml
-from chromium import CHROMIUM, CHROMIUM_ARGS
 from hostile import Tally, bad_url, guarded_build, make_root, scan_output
 
 from generator.build import BuildResult
@@ -230,17 +229,8 @@ def served(built) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+def chromium(browser: Any) -> Any:
+    return browser  # the session's one browser (tests/conftest.py)
 
 
 LIVE_LINKS = """() => [...document.querySelectorAll('[href], [src], [action], [srcset]')]

@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 from chromium import CHROMIUM
-from chromium import CHROMIUM_ARGS as ARGS
 
 if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from generator.reload import OVERLAY_ID
 from generator.render import builtin_themes
@@ -25,11 +24,8 @@ SLUG = "a-neural-space-time-representation-for-text-to-image-personalization"
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield browser
-        browser.close()
+def chromium(browser: Browser) -> Browser:
+    return browser  # the session's one browser (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
