@@ -25,17 +25,18 @@ from .exports import exports
 from .ingest import IngestCache, IngestResult, ingest
 from .keys import (
     GENERATOR_VERSION,
+    Keyed,
+    KeyMemo,
     digest,
     folder_digest,
     page_digests,
-    page_key,
     paper_digests,
+    plan_keys,
 )
 from .manifest import Manifest, load_manifest, save_manifest
 from .markup import highlight_css
-from .models import Paper
 from .related import cached_related
-from .render import Renderer, Views, make_env, plan, theme_dirs
+from .render import Page, Renderer, Views, make_env, paper_page, theme_dirs
 from .search import index_site
 from .site import ModelMemo, Site, build_model
 from .workers import Job, draw, job_count
@@ -77,14 +78,13 @@ class SessionState:
 
     ingest: IngestCache = field(default_factory=IngestCache)
     model: ModelMemo = field(default_factory=ModelMemo)
-    digests: dict[str, tuple[Paper, str]] = field(default_factory=dict)
+    keys: KeyMemo = field(default_factory=KeyMemo)
     manifest: Manifest | None = None
     # the template environment and drawn list items, valid while `drawing_key` holds
     drawing_key: str = ""
     env: jinja2.Environment | None = None
     items: dict[tuple[str, str, str], Markup] = field(default_factory=dict)
     related: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
-    pages: dict[str, tuple[object, str]] = field(default_factory=dict)
 
 
 def _count(n: int, noun: str) -> str:
@@ -231,16 +231,19 @@ def render_site(
     related = cached_related(root / CACHE_DIR, site.papers, config.related, state.related)
     templates = [d / "templates" for d in theme_dirs(root, config)]
     base = digest(GENERATOR_VERSION, folder_digest(templates), config)
-    papers = paper_digests(site, state.digests)
-    pages = page_digests(site, papers, related, state.pages)
+    papers = paper_digests(site, state.keys)
+    pages = page_digests(site, papers, related, state.keys)
     jobs, paths = [], []
-    for page in plan(site):
-        paths.append(page.path)
-        key = page_key(page, base, papers, pages)
-        if writer.is_fresh(page.path, key):
-            writer.keep(page.path)
-        else:
-            jobs.append(Job(page, key))
+    for keyed in plan_keys(site, base, papers, pages, state.keys):
+        stale: dict[str, str | None] = {}
+        for path, key in keyed.keys:
+            paths.append(path)
+            if writer.is_fresh(path, key):
+                writer.keep(path)
+            else:
+                stale[path] = key
+        if stale:
+            jobs.extend(Job(page, stale[page.path]) for page in _stale_pages(keyed, stale))
     if state.env is None or state.drawing_key != base:
         state.env, state.drawing_key, state.items = make_env(root, config), base, {}
     elif len(state.items) > 200_000:
@@ -249,7 +252,7 @@ def render_site(
     renderer = Renderer(state.env, site, Views(site.papers, related), state.items, item_keys=papers)
 
     def write_exports() -> None:
-        for export in exports(site, paths, base, papers):
+        for export in exports(site, paths, base, papers, state.keys):
             if writer.is_fresh(export.path, export.key):
                 writer.keep(export.path)
             else:
@@ -257,6 +260,16 @@ def render_site(
 
     diagnostics = draw(renderer, writer, jobs, workers, meanwhile=write_exports)
     return Drawing(diagnostics, len(paths), len(jobs))
+
+
+def _stale_pages(keyed: Keyed, stale: dict[str, str | None]) -> Iterator[Page]:
+    """The pages of a section that must be drawn, planned again only as far as needed."""
+    if keyed.pages is not None:
+        return (page for page in keyed.pages if page.path in stale)
+    if keyed.section.kind == "papers":
+        slugs = {path.split("/")[1] for path in stale}
+        return (paper_page(p) for p in keyed.section.papers if p.slug in slugs)
+    return (page for page in keyed.section.pages() if page.path in stale)
 
 
 def static_files(root: Path, config: Config) -> Iterator[tuple[str, bytes]]:

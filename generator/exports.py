@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 from .config import Config
-from .keys import digest
+from .keys import KeyMemo, digest
 from .markup import plain_text
 from .metadata import bibtex
 from .models import Paper
@@ -35,7 +35,7 @@ class Export:
 
 
 def exports(
-    site: Site, page_paths: list[str], base: str, digests: Mapping[str, str]
+    site: Site, page_paths: list[str], base: str, digests: Mapping[str, str], memo: KeyMemo
 ) -> Iterator[Export]:
     """Every non-HTML output file, made only if its key changed since the last build."""
     config = site.config
@@ -44,19 +44,34 @@ def exports(
         return [digests[p.slug] for p in papers]
 
     newest = site.papers[: config.feed_size]
-    yield Export("feed.xml", digest(base, "feed", shown(newest)),
-                 partial(atom_feed, config, site.papers, config.title, "feed.xml"))
+    yield Export(
+        "feed.xml",
+        digest(base, "feed", shown(newest)),
+        partial(atom_feed, config, site.papers, config.title, "feed.xml"),
+    )
     for group in site.topics:
         path = f"topics/{group.slug}/feed.xml"
         title = f"{group.name} · {config.title}"
-        yield Export(path, digest(base, path, title, shown(group.papers[: config.feed_size])),
-                     partial(atom_feed, config, group.papers, title, path))
-    yield Export("papers.json", digest(base, shown(site.papers)),
-                 partial(papers_json, site.papers))
+        yield Export(
+            path,
+            digest(base, path, title, shown(group.papers[: config.feed_size])),
+            partial(atom_feed, config, group.papers, title, path),
+        )
+    yield Export(
+        "papers.json",
+        memo.digest("papers.json", base, shown(site.papers)),
+        partial(papers_json, site.papers),
+    )
     for paper in site.papers:
-        yield Export(f"papers/{paper.slug}/cite.bib", digest(base, digests[paper.slug]),
-                     partial(_bib, paper, config))
-    yield Export("sitemap.xml", digest(base, page_paths), partial(sitemap, config, page_paths))
+        path = f"papers/{paper.slug}/cite.bib"
+        yield Export(
+            path, memo.digest(path, base, digests[paper.slug]), partial(_bib, paper, config)
+        )
+    yield Export(
+        "sitemap.xml",
+        memo.digest("sitemap.xml", base, page_paths),
+        partial(sitemap, config, page_paths),
+    )
     robots = f"User-agent: *\nAllow: /\nSitemap: {absolute(config, 'sitemap.xml')}\n"
     yield Export("robots.txt", digest(base, robots), robots.encode)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .classify import tag_key
 from .models import Paper
-from .render import Page
+from .render import Page, Section, sections
 from .site import Group, Site
 
 GENERATOR_VERSION = "2"  # bump when the renderer's output changes for the same inputs
@@ -34,24 +35,67 @@ def folder_digest(folders: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
-def paper_digests(site: Site, memo: dict[str, tuple[Paper, str]]) -> dict[str, str]:
+@dataclass(slots=True)
+class KeyMemo:
+    """Keys computed by earlier builds of a session (or loaded with the cache), so that a
+    build computes keys only for what changed: per paper its item and page key inputs, per
+    section its pages' keys, per name any other digest."""
+
+    items: dict[str, tuple[Paper, str, str]] = field(default_factory=dict)
+    maps: tuple[object, ...] = ()
+    pages: dict[str, tuple[object, str]] = field(default_factory=dict)
+    paper_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+    sections: dict[str, tuple[tuple[object, ...], list[tuple[str, str]]]] = field(
+        default_factory=dict
+    )
+    named: dict[str, tuple[object, str]] = field(default_factory=dict)
+    base: str = ""
+
+    def digest(self, name: str, *parts: object) -> str:
+        """digest(*parts), remembered under `name` while `parts` stay equal."""
+        known = self.named.get(name)
+        if known is None or known[0] != parts:
+            known = self.named[name] = (parts, digest(*parts))
+        return known[1]
+
+    def rebase(self, base: str) -> None:
+        """Forget the keys drawn from other templates or another config."""
+        if base != self.base:
+            self.base, self.paper_keys, self.sections = base, {}, {}
+
+
+def paper_digests(site: Site, memo: KeyMemo) -> dict[str, str]:
     """Per paper: what its list item (and its feed entry, cite.bib and JSON) shows: its
-    fields but the notes, and the links it makes to its topic, tags and listings. `memo`
-    keeps the costly part, the digest of the paper's own fields, across a session's builds."""
+    fields but the notes, and the links it makes to its topic, tags and listings. A paper
+    that is the same object as in the last build, linking to the same groups, keeps its
+    digest."""
     topics = {g.name: g.slug for g in site.topics}
     tags = {tag_key(g.name): g.slug for g in site.tags}
     listings = {g.name: (g.slug, g.date) for g in site.listings}
+    same_maps = memo.maps == (topics, tags, listings)
+    memo.maps = (topics, tags, listings)
     out = {}
+    known_items = memo.items
     for paper in site.papers:
-        known = memo.get(paper.slug)
+        known = known_items.get(paper.slug)
         if known is None or known[0] is not paper:
-            known = memo[paper.slug] = (paper, digest(dataclasses.replace(paper, notes="")))
-        out[paper.slug] = digest(
-            known[1],
+            own = digest(dataclasses.replace(paper, notes=""))
+        elif same_maps:
+            out[paper.slug] = known[2]
+            continue
+        else:
+            own = known[1]
+        item = digest(
+            own,
             topics.get(paper.topic),
             [tags.get(tag_key(t)) for t in paper.tags],
             [listings.get(s) for s in paper.sources],
         )
+        known_items[paper.slug] = (paper, own, item)
+        out[paper.slug] = item
+    if len(known_items) > len(out):
+        for slug in set(known_items) - set(out):
+            del known_items[slug]
     return out
 
 
@@ -59,19 +103,19 @@ def page_digests(
     site: Site,
     items: Mapping[str, str],
     related: Mapping[str, tuple[str, ...]],
-    memo: dict[str, tuple[object, str]] | None = None,
+    memo: KeyMemo,
 ) -> dict[str, str]:
     """Per paper: what its own page shows: its item, its notes and its related papers' items.
     A notes edit so redraws one page, not every list the paper is on. `memo` keeps each
     digest with its inputs across a session's builds."""
-    memo = memo if memo is not None else {}
+    known_pages = memo.pages
     out = {}
     for paper in site.papers:
         near = related.get(paper.slug, ())
         inputs = (items[paper.slug], paper.notes, near, [items.get(s) for s in near])
-        known = memo.get(paper.slug)
+        known = known_pages.get(paper.slug)
         if known is None or known[0] != inputs:
-            known = memo[paper.slug] = (inputs, digest(*inputs))
+            known = known_pages[paper.slug] = (inputs, digest(*inputs))
         out[paper.slug] = known[1]
     return out
 
@@ -115,3 +159,70 @@ def page_key(
             context.get("issue"),
         )
     return None
+
+
+@dataclass(slots=True)
+class Keyed:
+    """A section's pages as paths and keys; `pages` is None when the keys were remembered
+    (the pages are planned again only if one of them must be drawn)."""
+
+    section: Section
+    keys: list[tuple[str, str | None]]
+    pages: list[Page] | None
+
+
+def plan_keys(
+    site: Site,
+    base: str,
+    items: Mapping[str, str],
+    pages: Mapping[str, str],
+    memo: KeyMemo,
+) -> Iterator[Keyed]:
+    """Every section of the plan with its pages' keys. A group section whose name, facts
+    and papers' items are as in the last build keeps its keys without being planned; pages
+    of the site as a whole are keyed by a digest of every item and group."""
+    memo.rebase(base)
+    whole = memo.digest(
+        "site",
+        [items[p.slug] for p in site.papers],
+        [
+            [(g.name, g.slug, g.date, len(g.papers)) for g in groups]
+            for groups in (site.topics, site.tags, site.months, site.listings)
+        ],
+    )
+    seen: set[str] = set()
+    for section in sections(site):
+        if section.kind == "site":
+            planned = list(section.pages())
+            keyed = [(p.path, digest(base, p.path, p.title, whole)) for p in planned]
+            yield Keyed(section, keyed, planned)
+        elif section.kind == "papers":
+            yield Keyed(section, _paper_keys(section.papers, base, pages, memo), None)
+        else:
+            seen.add(section.name)
+            signature = (section.facts, [items[p.slug] for p in section.papers])
+            known = memo.sections.get(section.name)
+            if known is not None and known[0] == signature:
+                yield Keyed(section, known[1], None)
+                continue
+            planned = list(section.pages())
+            keyed = [(p.path, page_key(p, base, items, pages)) for p in planned]
+            memo.sections[section.name] = (signature, keyed)  # type: ignore[assignment]
+            yield Keyed(section, keyed, planned)
+    for name in set(memo.sections) - seen:
+        del memo.sections[name]
+
+
+def _paper_keys(
+    papers: tuple[Paper, ...], base: str, pages: Mapping[str, str], memo: KeyMemo
+) -> list[tuple[str, str | None]]:
+    keys: list[tuple[str, str | None]] = []
+    known_keys = memo.paper_keys
+    for paper in papers:
+        page = pages[paper.slug]
+        known = known_keys.get(paper.slug)
+        path = f"papers/{paper.slug}/index.html"
+        if known is None or known[0] != page:
+            known = known_keys[paper.slug] = (page, digest(base, path, page))
+        keys.append((path, known[1]))
+    return keys

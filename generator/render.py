@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -143,48 +143,88 @@ def _long_date(value: dt.date | None) -> str:
     return f"{value.day} {value.strftime('%B %Y')}" if value else ""
 
 
+@dataclass(frozen=True, slots=True)
+class Section:
+    """Pages planned together: a group's pages, or pages of the site as a whole. A section's
+    pages are a function of its `name`, its `facts`, the papers' list items and the config;
+    with those unchanged, so are its pages (keys.py skips planning them again).
+
+    Kinds: "site" (pages showing the whole site: counts, latest papers; `papers` empty),
+    "papers" (one page per paper, keyed by paper) and "group" (a topic's, tag's, month's or
+    listing's pages)."""
+
+    name: str
+    kind: str
+    papers: tuple[Paper, ...]
+    facts: tuple[object, ...]
+    pages: Callable[[], Iterator[Page]]
+
+
 def plan(site: Site) -> Iterator[Page]:
     """Every HTML page of the site, in a fixed order."""
+    for section in sections(site):
+        yield from section.pages()
+
+
+def paper_page(paper: Paper) -> Page:
+    return Page(
+        f"papers/{paper.slug}/index.html",
+        "paper.html",
+        paper.title,
+        {"slug": paper.slug},
+        kind="paper",
+    )
+
+
+def sections(site: Site) -> Iterator[Section]:
+    """The plan of the site as sections, in page order."""
     config = site.config
-    yield Page("index.html", "home.html", config.title, kind="home")
-    for paper in site.papers:
-        yield Page(
-            f"papers/{paper.slug}/index.html",
-            "paper.html",
-            paper.title,
-            {"slug": paper.slug},
-            kind="paper",
+
+    def single(path: str, template: str, title: str, kind: str, **context: Any) -> Section:
+        page = Page(path, template, title, context, kind=kind)
+        return Section(path, "site", (), (), lambda: iter((page,)))
+
+    def group(name: str, pages: Callable[[], Iterator[Page]], g: Group, *facts: object) -> Section:
+        return Section(name, "group", g.papers, (g.name, g.slug, g.date, *facts), pages)
+
+    yield single("index.html", "home.html", config.title, "home")
+    yield Section("papers", "papers", site.papers, (), lambda: map(paper_page, site.papers))
+    yield single("topics/index.html", "topics.html", "Topics", "index")
+    for g in site.topics:
+        yield group(
+            f"topics/{g.slug}", partial(_filtered, config, f"topics/{g.slug}", g, "topic"), g
         )
-    yield Page("topics/index.html", "topics.html", "Topics", kind="index")
-    for group in site.topics:
-        yield from _filtered(config, f"topics/{group.slug}", group, "topic")
-    yield Page("tags/index.html", "tags.html", "Tags", kind="index")
-    for group in site.tags:
-        yield from _filtered(config, f"tags/{group.slug}", group, "tag")
-    yield Page("archive/index.html", "archive.html", "Archive", kind="index")
+    yield single("tags/index.html", "tags.html", "Tags", "index")
+    for g in site.tags:
+        yield group(f"tags/{g.slug}", partial(_filtered, config, f"tags/{g.slug}", g, "tag"), g)
+    yield single("archive/index.html", "archive.html", "Archive", "index")
     for year, months in _years(site.months).items():
-        yield Page(
+        yield single(
             f"archive/{year}/index.html",
             "archive.html",
             f"Archive {year}",
-            {"year": year, "months": months},
-            kind="index",
+            "index",
+            year=year,
+            months=months,
         )
-    for group in site.months:
-        yield from _paged(config, f"archive/{group.slug}", group, "month")
-    yield Page("listings/index.html", "listings.html", "Listings", kind="index")
-    for i, group in enumerate(site.listings):
-        neighbours = {
-            "previous": site.listings[i - 1] if i > 0 else None,
-            "next": site.listings[i + 1] if i + 1 < len(site.listings) else None,
-        }
-        context = {"group": group, "issue": i + 1, **neighbours}
-        for path, template, kind in LISTING_PAGES:
-            yield Page(
-                f"listings/{group.slug}/{path}", template, _listing_title(group), context, kind
-            )
-    yield Page("search/index.html", "search.html", "Search", kind="search")
-    yield Page("404.html", "404.html", "Page not found", kind="404")
+    for g in site.months:
+        yield group(
+            f"archive/{g.slug}", partial(_paged, config, f"archive/{g.slug}", g, "month"), g
+        )
+    yield single("listings/index.html", "listings.html", "Listings", "index")
+    for i, g in enumerate(site.listings):
+        previous = site.listings[i - 1] if i > 0 else None
+        after = site.listings[i + 1] if i + 1 < len(site.listings) else None
+        around = [(n.slug, n.date) if n else None for n in (previous, after)]
+        context = {"group": g, "issue": i + 1, "previous": previous, "next": after}
+        yield group(f"listings/{g.slug}", partial(_listing_pages, g, context), g, i, around)
+    yield single("search/index.html", "search.html", "Search", "search")
+    yield single("404.html", "404.html", "Page not found", "404")
+
+
+def _listing_pages(group: Group, context: dict[str, Any]) -> Iterator[Page]:
+    for path, template, kind in LISTING_PAGES:
+        yield Page(f"listings/{group.slug}/{path}", template, _listing_title(group), context, kind)
 
 
 def _listing_title(group: Group) -> str:
