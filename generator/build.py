@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,13 +29,16 @@ from .keys import (
     KeyMemo,
     digest,
     folder_digest,
+    page_digest,
     page_digests,
     paper_digests,
+    paper_key,
     plan_keys,
 )
 from .manifest import Manifest, load_manifest, save_manifest
 from .markup import highlight_css
-from .related import cached_related
+from .notes_edit import NotesEdit, notes_edits
+from .related import RelatedMemo, cached_related
 from .render import Page, Renderer, Views, make_env, paper_page, theme_dirs
 from .search import index_site
 from .site import ModelMemo, Site, build_model
@@ -76,6 +79,7 @@ class BuildResult:
 class SessionState:
     """What one build leaves for the next in the same process (`digest serve`)."""
 
+    config: dict[str, tuple[Config, list[Diagnostic]]] = field(default_factory=dict)
     ingest: IngestCache = field(default_factory=IngestCache)
     model: ModelMemo = field(default_factory=ModelMemo)
     keys: KeyMemo = field(default_factory=KeyMemo)
@@ -84,7 +88,12 @@ class SessionState:
     drawing_key: str = ""
     env: jinja2.Environment | None = None
     items: dict[tuple[str, str, str], Markup] = field(default_factory=dict)
-    related: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    related: RelatedMemo = field(default_factory=RelatedMemo)
+    # the last build that succeeded without errors, for a notes edit to start from
+    last: BuildResult | None = None
+    site: Site | None = None
+    item_digests: dict[str, str] = field(default_factory=dict)
+    model_diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 def _count(n: int, noun: str) -> str:
@@ -118,7 +127,8 @@ def build_site(
     """Build the site under `root`; raise DigestError only when nothing can be built.
     A `state` carried from build to build lets each reuse the previous one's work."""
     root = root.resolve()
-    config, notes = load_config(config_path or root / "digest.yaml")
+    state_config = state.config if state is not None else None
+    config, notes = load_config(config_path or root / "digest.yaml", state_config)
     if base_url:
         config = dataclasses.replace(config, base_url=base_url.rstrip("/") + "/")
     out = (output or root / "site").resolve()
@@ -150,6 +160,8 @@ def build_site(
             )
         result.diagnostics.extend(problems)
         result.papers = len(site.papers)
+        state.last, state.site = None, site
+        state.model_diagnostics = list(result.diagnostics)
         cache = root / CACHE_DIR
         trusted = state.manifest is not None and not clean
         previous = Manifest(str(out)) if clean else state.manifest or load_manifest(cache, out)
@@ -169,6 +181,8 @@ def build_site(
         with timed("search"):
             if search:
                 result.diagnostics.extend(index_site(out, config, writer.stats))
+    if not any(d.level == "error" for d in result.diagnostics):
+        state.last = result
     return result
 
 
@@ -231,7 +245,7 @@ def render_site(
     related = cached_related(root / CACHE_DIR, site.papers, config.related, state.related)
     templates = [d / "templates" for d in theme_dirs(root, config)]
     base = digest(GENERATOR_VERSION, folder_digest(templates), config)
-    papers = paper_digests(site, state.keys)
+    papers = state.item_digests = paper_digests(site, state.keys)
     pages = page_digests(site, papers, related, state.keys)
     jobs, paths = [], []
     for keyed in plan_keys(site, base, papers, pages, state.keys):
@@ -309,20 +323,66 @@ class BuildSession:
     def __init__(
         self, root: Path, config_path: Path, output: Path, base_url: str | None = None
     ) -> None:
-        self.root, self.config_path, self.output = root, config_path, output
+        self.root, self.config_path, self.output = root.resolve(), config_path, output
         self.base_url = base_url
-
         self.state = SessionState()
 
-    def build(self) -> BuildResult:
+    def build(self, changed: Collection[str] = ()) -> BuildResult:
         """Build again; raise DigestError (with file:line) when the site cannot be built,
-        leaving the previous output as it was."""
-        first = self.state.manifest is None
+        leaving the previous output as it was. `changed`: the files changed since the last
+        build, when known; a batch of notes edits redraws only those papers' pages."""
+        state = self.state
+        if changed and state.last is not None:
+            papers_dir = self.root / "content" / "papers"
+            edits = notes_edits(papers_dir, changed, state.ingest.records, state.model.papers)
+            if edits is not None:
+                return redraw_notes(self.root, state.last.output, state, edits)
+        first = state.manifest is None
         return build_site(
             self.root,
             config_path=self.config_path,
             output=self.output,
             base_url=self.base_url,
             search=first,  # index once at start; later rebuilds skip it to repaint fast
-            state=self.state,
+            state=state,
         )
+
+
+def redraw_notes(root: Path, out: Path, state: SessionState, edits: list[NotesEdit]) -> BuildResult:
+    """The build after notes edits (notes_edit.py): the last build's model and keys with the
+    edited papers' notes replaced, and only their pages drawn."""
+    last, site, manifest, env = state.last, state.site, state.manifest, state.env
+    assert last is not None and site is not None and manifest is not None and env is not None
+    result = BuildResult(last.config, out, papers=last.papers, pages=last.pages)
+    result.diagnostics = list(state.model_diagnostics)
+    state.last = None  # until this build succeeds
+    with _Timer(result.timings)("notes"), _lock(root), writing(root / CACHE_DIR, out) as swept:
+        if swept:
+            result.diagnostics.append(_interrupted(out, swept))
+        replaced = {}
+        for edit in edits:
+            slug = edit.paper.slug
+            _, config, _, notes = state.model.papers[slug]
+            state.model.papers[slug] = (edit.record, config, edit.paper, notes)
+            state.ingest.records[edit.name] = (*edit.stat, edit.record)
+            replaced[slug] = edit.paper
+        site = state.site = dataclasses.replace(
+            site, papers=tuple(replaced.get(p.slug, p) for p in site.papers)
+        )
+        items, related = state.item_digests, state.related.result
+        writer = Writer(out, manifest, trusted=True)
+        writer.entries = dict(manifest.entries)
+        jobs = []
+        for paper in replaced.values():
+            page = page_digest(paper, items, related, state.keys)
+            path, key = paper_key(paper.slug, state.drawing_key, page, state.keys)
+            if not writer.is_fresh(path, key):
+                jobs.append(Job(paper_page(paper), key))
+        views = Views(site.papers, related)
+        renderer = Renderer(env, site, views, state.items, item_keys=items)
+        result.diagnostics.extend(draw(renderer, writer, jobs, 1))
+        state.manifest = writer.manifest()
+    result.drawn, result.written, result.stats = len(jobs), writer.written, writer.stats
+    result.stats.unchanged = len(writer.entries) - result.stats.written
+    state.last = result
+    return result

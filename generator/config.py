@@ -70,8 +70,11 @@ _SCALARS: dict[str, type] = {
 _KNOWN = (*_SCALARS, "listing_years", "taxonomy", "deploy")
 
 
-def load_config(path: Path) -> tuple[Config, list[Diagnostic]]:
-    """Read digest.yaml; raise DigestError listing every error, return warnings."""
+def load_config(
+    path: Path, memo: dict[str, tuple[Config, list[Diagnostic]]] | None = None
+) -> tuple[Config, list[Diagnostic]]:
+    """Read digest.yaml; raise DigestError listing every error, return warnings. `memo`
+    keeps the last text parsed (a session reads the file at every build)."""
     name = path.name
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -80,7 +83,13 @@ def load_config(path: Path) -> tuple[Config, list[Diagnostic]]:
         raise DigestError.at(name, None, "no configuration file", hint) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise DigestError.at(name, None, f"cannot read the configuration: {exc}") from exc
-    return parse_config(text, name)
+    if memo is None:
+        return parse_config(text, name)
+    if text not in memo:
+        memo.clear()
+        memo[text] = parse_config(text, name)
+    config, notes = memo[text]
+    return config, list(notes)
 
 
 def parse_config(text: str, name: str = "digest.yaml") -> tuple[Config, list[Diagnostic]]:

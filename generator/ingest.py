@@ -55,6 +55,44 @@ class IngestCache:
 
     listings: dict[str, tuple[str, Listing]] = field(default_factory=dict)
     records: dict[str, tuple[int, int, Record]] = field(default_factory=dict)
+    settled: Settled | None = None
+
+
+@dataclass(slots=True)
+class Settled:
+    """The inputs of the last merge that changed nothing: the listings (name, bytes, date),
+    the records, the unreadable ones, and how many papers the listings named. A merge of the
+    same listings into records that differ only in what the merge does not read (notes, tags,
+    topic, anything but the title, abstract and sources) changes nothing either."""
+
+    listings: list[tuple[str, str, dt.date | None]]
+    records: dict[str, Record]
+    broken: set[str]
+    papers: int
+
+    def holds(
+        self,
+        listings: list[tuple[str, str, dt.date | None]],
+        records: dict[str, Record],
+        broken: set[str],
+    ) -> bool:
+        if (
+            listings != self.listings
+            or broken != self.broken
+            or records.keys() != self.records.keys()
+        ):
+            return False
+        before = self.records
+        return all(
+            record is before[slug] or _merged_alike(record, before[slug])
+            for slug, record in records.items()
+        )
+
+
+def _merged_alike(record: Record, other: Record) -> bool:
+    """Whether a merge treats two versions of a record alike: same identities, same sources."""
+    a, b = record.meta, other.meta
+    return _identities(a) == _identities(b) and repr(a.get("sources")) == repr(b.get("sources"))
 
 
 @dataclass(slots=True)
@@ -77,16 +115,17 @@ def ingest(
     result = IngestResult()
     cache = cache if cache is not None else IngestCache()
     paths = files if files is not None else listing_paths(root / "content" / "listings")
-    candidates: dict[str, _Candidate] = {}  # by each of its keys
+    listings: list[tuple[Listing, dt.date | None]] = []
+    inputs: list[tuple[str, str, dt.date | None]] = []
     for path in paths:
-        listing = _read_listing(path, result, cache)
-        if listing is not None:
+        read = _read_listing(path, result, cache)
+        if read is not None:
+            listing, sha = read
             listed = _listing_date(listing, path, config, result)
             result.listing_dates[listing.name] = listed
-            _collect(listing, listed, candidates)
+            listings.append((listing, listed))
+            inputs.append((listing.name, sha, listed))
     result.files = len(paths)
-    papers = list({id(c): c for c in candidates.values()}.values())
-    result.papers = len(papers)
     papers_dir = root / "content" / "papers"
     before = cache.records
     existing, broken = load_records(papers_dir, result.diagnostics, cache)
@@ -94,7 +133,18 @@ def ingest(
     result.parsed += len(before) != len(cache.records) or sum(
         1 for name, known in cache.records.items() if before.get(name) is not known
     )
+    settled = cache.settled
+    if settled is not None and settled.holds(inputs, existing, broken):
+        result.records, result.papers = dict(existing), settled.papers
+        return result
+    candidates: dict[str, _Candidate] = {}  # by each of its keys
+    for listing, listed in listings:
+        _collect(listing, listed, candidates)
+    papers = list({id(c): c for c in candidates.values()}.values())
+    result.papers = len(papers)
     _merge(papers, existing, broken, result)
+    quiet = not result.new and not result.updated and not dry_run
+    cache.settled = Settled(inputs, existing, broken, len(papers)) if quiet else None
     if not dry_run:
         for slugs in (result.new, result.updated):
             slugs[:] = [s for s in slugs if _write(papers_dir, result.records[s], result)]
@@ -117,7 +167,10 @@ def listing_paths(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def _read_listing(path: Path, result: IngestResult, cache: IngestCache) -> Listing | None:
+def _read_listing(
+    path: Path, result: IngestResult, cache: IngestCache
+) -> tuple[Listing, str] | None:
+    """A listing and a digest of its bytes; parsed only if those changed."""
     try:
         data = path.read_bytes()
         sha = hashlib.blake2b(data, digest_size=16).hexdigest()
@@ -135,7 +188,7 @@ def _read_listing(path: Path, result: IngestResult, cache: IngestCache) -> Listi
         result.diagnostics.extend(exc.diagnostics)
         return None
     result.diagnostics.extend(listing.diagnostics)
-    return listing
+    return listing, sha
 
 
 def _listing_date(
@@ -277,21 +330,23 @@ def load_records(
     if not folder.is_dir():
         return records, broken
     seen: dict[str, tuple[int, int, Record]] = {}
-    with os.scandir(folder) as entries:
-        names = sorted(e.name for e in entries if e.name.endswith(".md"))
-    for name in names:
-        if name.startswith("."):
-            continue
-        path = folder / name
+    with os.scandir(folder) as found:
+        entries = sorted(
+            (e for e in found if e.name.endswith(".md") and not e.name.startswith(".")),
+            key=lambda e: e.name,
+        )
+    for entry in entries:
+        name = entry.name
         try:
-            stat = path.stat()
+            stat: os.stat_result | None = entry.stat()  # follows symlinks, as open() does
         except OSError:
             stat = None
         known = cache.records.get(name)
-        if stat and known and known[:2] == (stat.st_mtime_ns, stat.st_size):
+        if stat and known and known[0] == stat.st_mtime_ns and known[1] == stat.st_size:
             seen[name] = known
-            records[path.stem] = known[2]
+            records[name[:-3]] = known[2]
             continue
+        path = folder / name
         record, problems = read_record(path, f"content/papers/{name}")
         diagnostics.extend(problems)
         if record is None:

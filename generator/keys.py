@@ -14,7 +14,7 @@ from .models import Paper
 from .render import Page, Section, sections
 from .site import Group, Site
 
-GENERATOR_VERSION = "2"  # bump when the renderer's output changes for the same inputs
+GENERATOR_VERSION = "3"  # bump when the renderer's output changes for the same inputs
 
 
 def digest(*parts: object) -> str:
@@ -108,16 +108,18 @@ def page_digests(
     """Per paper: what its own page shows: its item, its notes and its related papers' items.
     A notes edit so redraws one page, not every list the paper is on. `memo` keeps each
     digest with its inputs across a session's builds."""
-    known_pages = memo.pages
-    out = {}
-    for paper in site.papers:
-        near = related.get(paper.slug, ())
-        inputs = (items[paper.slug], paper.notes, near, [items.get(s) for s in near])
-        known = known_pages.get(paper.slug)
-        if known is None or known[0] != inputs:
-            known = known_pages[paper.slug] = (inputs, digest(*inputs))
-        out[paper.slug] = known[1]
-    return out
+    return {p.slug: page_digest(p, items, related, memo) for p in site.papers}
+
+
+def page_digest(
+    paper: Paper, items: Mapping[str, str], related: Mapping[str, tuple[str, ...]], memo: KeyMemo
+) -> str:
+    near = related.get(paper.slug, ())
+    inputs = (items[paper.slug], paper.notes, near, [items.get(s) for s in near])
+    known = memo.pages.get(paper.slug)
+    if known is None or known[0] != inputs:
+        known = memo.pages[paper.slug] = (inputs, digest(*inputs))
+    return known[1]
 
 
 def page_key(
@@ -216,13 +218,13 @@ def plan_keys(
 def _paper_keys(
     papers: tuple[Paper, ...], base: str, pages: Mapping[str, str], memo: KeyMemo
 ) -> list[tuple[str, str | None]]:
-    keys: list[tuple[str, str | None]] = []
-    known_keys = memo.paper_keys
-    for paper in papers:
-        page = pages[paper.slug]
-        known = known_keys.get(paper.slug)
-        path = f"papers/{paper.slug}/index.html"
-        if known is None or known[0] != page:
-            known = known_keys[paper.slug] = (page, digest(base, path, page))
-        keys.append((path, known[1]))
-    return keys
+    return [paper_key(p.slug, base, pages[p.slug], memo) for p in papers]
+
+
+def paper_key(slug: str, base: str, page: str, memo: KeyMemo) -> tuple[str, str]:
+    """A paper page's path and key, from its page digest."""
+    path = f"papers/{slug}/index.html"
+    known = memo.paper_keys.get(slug)
+    if known is None or known[0] != page:
+        known = memo.paper_keys[slug] = (page, digest(base, path, page))
+    return path, known[1]

@@ -265,26 +265,34 @@ def corpus_key(papers: Sequence[Paper], count: int) -> str:
     return h.hexdigest()
 
 
+@dataclass(slots=True)
+class RelatedMemo:
+    """A session's last result with what it was computed from: a build whose papers show
+    the same slugs, titles and abstracts neither hashes the corpus nor reads the cache."""
+
+    inputs: tuple[int, list[tuple[str, str, str]]] = (0, [])
+    result: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
 def cached_related(
     cache: Path,
     papers: Sequence[Paper],
     count: int,
-    memo: dict[str, dict[str, tuple[str, ...]]] | None = None,
+    memo: RelatedMemo | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """related_papers, kept in `cache`/related.json: an unchanged corpus is not computed again.
-    A missing, damaged or unwritable cache only costs the computation. `memo` (corpus key →
-    result) spares a session reading the file again."""
+    A missing, damaged or unwritable cache only costs the computation."""
+    inputs = (count, [(p.slug, p.title, p.abstract) for p in papers])
+    if memo is not None and memo.inputs == inputs:
+        return memo.result
     key = corpus_key(papers, count)
-    if memo is not None and key in memo:
-        return memo[key]
     path = cache / CACHE_FILE
     found = _load(path, key)
     if found is None:
         found = related_papers(papers, count)
         _save(path, key, found)
     if memo is not None:
-        memo.clear()
-        memo[key] = found
+        memo.inputs, memo.result = inputs, found
     return found
 
 

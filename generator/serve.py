@@ -23,7 +23,7 @@ import time
 import traceback
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -241,7 +241,7 @@ def _link(source: str, destination: str) -> None:
 class Builder(Protocol):
     """What serving needs of a BuildSession."""
 
-    def build(self) -> BuildResult: ...
+    def build(self, changed: Collection[str] = ()) -> BuildResult: ...
 
 
 class LiveSite:
@@ -302,7 +302,7 @@ class LiveSite:
         result, errors = None, ()
         started, start = time.time(), time.perf_counter()
         try:
-            result, errors = self._attempt()
+            result, errors = self._attempt(batch.changes.keys() if batch else ())
         finally:
             # Held requests go on only once the folder to serve is decided.
             with self._cond:
@@ -312,10 +312,12 @@ class LiveSite:
         self._log(batch, result, errors)
         return result
 
-    def _attempt(self) -> tuple[BuildResult | None, tuple[Diagnostic, ...]]:
+    def _attempt(
+        self, changed: Collection[str]
+    ) -> tuple[BuildResult | None, tuple[Diagnostic, ...]]:
         """Build; bad input, and even a crash, become errors to show instead of an exit."""
         try:
-            result = self.session.build()
+            result = self.session.build(changed)
         except DigestError as exc:
             return None, tuple(exc.diagnostics) or (error("digest serve", None, str(exc)),)
         except Exception as exc:

@@ -9,7 +9,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import pytest
@@ -352,7 +352,7 @@ class _Scripted:
     def __init__(self, output: Path, steps: list[Callable[[], BuildResult]]) -> None:
         self.output, self.steps = output, steps
 
-    def build(self) -> BuildResult:
+    def build(self, changed: Collection[str] = ()) -> BuildResult:
         return self.steps.pop(0)()
 
 

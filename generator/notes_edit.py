@@ -1,0 +1,58 @@
+"""The quickest rebuild `digest serve` makes. When a burst of changes only edits the notes
+(the Markdown body) of records, the site model is the same but for those papers' notes, and
+notes are shown on the paper's own page only (list items, feeds, cite.bib and papers.json
+leave them out, see keys.paper_digests): only those pages need drawing again.
+
+Anything else — a changed field, a new or deleted file, a record with warnings, a file that
+cannot be read — is not a notes edit, and the full incremental build runs instead."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config
+from .errors import Diagnostic
+from .models import Paper, Record
+from .records import read_record
+
+
+@dataclass(frozen=True, slots=True)
+class NotesEdit:
+    name: str  # the record's file name in content/papers/
+    stat: tuple[int, int]  # its modification time (ns) and size, as the ingest cache keeps
+    record: Record
+    paper: Paper  # the paper as the site shows it, with the new notes
+
+
+def notes_edits(
+    papers_dir: Path,
+    changed: Iterable[str],
+    records: Mapping[str, tuple[int, int, Record]],
+    papers: Mapping[str, tuple[Record, Config, Paper | None, list[Diagnostic]]],
+) -> list[NotesEdit] | None:
+    """The notes edits that `changed` (paths of changed files) stands for, or None when any
+    change is something else. `records` is the ingest cache's, `papers` the model memo's."""
+    edits = []
+    for raw in set(changed):
+        path = Path(raw)
+        if path.parent != papers_dir or path.suffix != ".md" or path.name.startswith("."):
+            return None
+        known, made = records.get(path.name), papers.get(path.stem)
+        if known is None or made is None or made[2] is None or made[3] or made[0] is not known[2]:
+            return None  # new, a draft, with warnings, or not in the last model
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        if (stat.st_mtime_ns, stat.st_size) == known[:2]:
+            continue  # touched, not changed
+        record, problems = read_record(path, f"content/papers/{path.name}")
+        if record is None or problems or record.meta != known[2].meta:
+            return None
+        paper = dataclasses.replace(made[2], notes=record.body)
+        edits.append(NotesEdit(path.name, (stat.st_mtime_ns, stat.st_size), record, paper))
+    return edits

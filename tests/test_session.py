@@ -1,0 +1,122 @@
+"""Builds in a session (`digest serve`): each reuses the last one's work, and what it writes
+is what a build from nothing writes. Notes edits take the quickest path (notes_edit.py)."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import pytest
+
+from conftest import make_site, parse
+from generator.build import BuildSession, build_site
+from generator.notes_edit import notes_edits
+
+
+@pytest.fixture
+def session(tmp_path: Path) -> BuildSession:
+    root = make_site(tmp_path / "s", search=False)
+    built = BuildSession(root, root / "digest.yaml", root / "site")
+    built.build()  # makes the records
+    built.build()  # reads them
+    return built
+
+
+def _records(session: BuildSession) -> list[Path]:
+    return sorted((session.root / "content" / "papers").glob("*.md"))
+
+
+def _same_as_a_build_from_nothing(session: BuildSession, tmp_path: Path) -> None:
+    """The session's output equals a clean build's, file for file, byte for byte."""
+    clean = tmp_path / "clean"
+    build_site(session.root, output=clean, clean=True, search=False)
+    ours = session.output
+    names = {p.relative_to(ours) for p in ours.rglob("*") if p.is_file()}
+    theirs = {p.relative_to(clean) for p in clean.rglob("*") if p.is_file()}
+    assert names == theirs
+    _, mismatch, errors = filecmp.cmpfiles(ours, clean, [str(n) for n in names], shallow=False)
+    assert not mismatch and not errors
+
+
+def _notes(session: BuildSession, record: Path) -> str:
+    page = session.output / "papers" / record.stem / "index.html"
+    section = parse(page.read_text(encoding="utf-8")).find("section", cls="notes")
+    return section.text() if section else ""
+
+
+def test_a_notes_edit_draws_only_that_paper_page(session: BuildSession, tmp_path: Path) -> None:
+    record = _records(session)[3]
+    record.write_text(record.read_text() + "\nA sentence written in the session.\n")
+    result = session.build([str(record)])
+    assert list(result.timings) == ["notes"]  # the quick path
+    assert result.drawn == 1
+    assert result.written == [f"papers/{record.stem}/index.html"]
+    assert "A sentence written in the session." in _notes(session, record)
+    # The next full build of the session finds nothing left to draw...
+    again = session.build()
+    assert (again.drawn, again.stats.written) == (0, 0)
+    # ...and the output is what a build from nothing makes.
+    _same_as_a_build_from_nothing(session, tmp_path)
+
+
+def test_notes_edits_of_several_records_in_one_batch(session: BuildSession, tmp_path: Path) -> None:
+    records = _records(session)[:3]
+    for i, record in enumerate(records):
+        record.write_text(record.read_text() + f"\nBatch note {i}.\n")
+    result = session.build([str(r) for r in records])
+    assert list(result.timings) == ["notes"]
+    assert result.drawn == 3
+    for i, record in enumerate(records):
+        assert f"Batch note {i}." in _notes(session, record)
+    _same_as_a_build_from_nothing(session, tmp_path)
+
+
+def test_a_field_edit_redraws_the_lists_showing_it(session: BuildSession, tmp_path: Path) -> None:
+    record = _records(session)[5]
+    text = record.read_text()
+    record.write_text(text.replace("\ntitle: ", "\ntitle: Retitled ", 1))
+    result = session.build([str(record)])
+    assert "notes" not in result.timings
+    assert result.drawn > 1  # the paper, and the topic, tag, month and listing pages
+    topic_pages = [p for p in result.written if p.startswith("topics/")]
+    assert topic_pages
+    assert "Retitled" in (session.output / topic_pages[0]).read_text(encoding="utf-8")
+    _same_as_a_build_from_nothing(session, tmp_path)
+
+
+def test_what_is_not_a_notes_edit(session: BuildSession) -> None:
+    state = session.state
+    papers = session.root / "content" / "papers"
+    record = _records(session)[0]
+
+    def edits(*paths: Path) -> object:
+        return notes_edits(papers, [str(p) for p in paths], state.ingest.records, state.model.papers)
+
+    assert edits() == []
+    assert edits(record) == []  # not changed since the last build
+    record.write_text(record.read_text() + "\nMore.\n")
+    assert [e.name for e in edits(record)] == [record.name]  # type: ignore[attr-defined]
+    new = papers / "a-new-record.md"
+    new.write_text("---\ntitle: New\n---\n")
+    assert edits(record, new) is None  # a new record changes lists
+    assert edits(session.root / "digest.yaml") is None
+    assert edits(papers.parent / "listings" / "001.txt") is None
+    record.write_text(record.read_text().replace("\ntitle: ", "\ntitle: Other ", 1))
+    assert edits(record) is None  # a field changed
+    record.write_text("---\ntitle: [unclosed\n---\n")
+    assert edits(record) is None  # broken YAML: the full build reports it
+
+
+def test_a_broken_record_then_a_notes_edit(session: BuildSession, tmp_path: Path) -> None:
+    """After a failed build the quick path waits for a full build that succeeds."""
+    record = _records(session)[2]
+    good = record.read_text()
+    record.write_text("---\ntitle: [unclosed\n---\n")
+    broken = session.build([str(record)])
+    assert any(d.level == "error" for d in broken.diagnostics)
+    record.write_text(good + "\nFixed and noted.\n")
+    fixed = session.build([str(record)])
+    assert "notes" not in fixed.timings
+    assert not any(d.level == "error" for d in fixed.diagnostics)
+    assert "Fixed and noted." in _notes(session, record)
+    _same_as_a_build_from_nothing(session, tmp_path)
