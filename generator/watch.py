@@ -155,14 +155,24 @@ class Batch:
 
 @dataclass
 class Debouncer:
-    """Collects changes from the watcher thread; `next_batch` hands them out in bursts."""
+    """Collects changes from the watcher thread; `next_batch` hands them out in bursts.
+
+    A change after a calm moment (no batch handed out for `calm` seconds) is due after
+    `quick` seconds without another: an editor's save is a few writes within milliseconds,
+    and the preview should not wait longer. Changes that keep coming right after a batch are
+    a burst (a script, a formatter, a sync): they wait for `quiet` seconds without a change,
+    or at most `longest` seconds, so 50 writes in a second make two builds, not fifty."""
 
     quiet: float = 0.05
-    longest: float = 1.0
+    longest: float = 2.0
+    quick: float = 0.02
+    calm: float = 0.25
     clock: Callable[[], float] = time.monotonic
     _pending: dict[str, Kind] = field(default_factory=dict)
     _first: float = 0.0
     _last: float = 0.0
+    _handed: float = float("-inf")
+    _wait: tuple[float, float] = (0.0, 0.0)  # (quiet, longest) of the pending burst
     _closed: bool = False
     _cond: threading.Condition = field(default_factory=threading.Condition)
 
@@ -173,9 +183,24 @@ class Debouncer:
             now = self.clock()
             if not self._pending:
                 self._first = now
+                calm = now - self._handed >= self.calm
+                self._wait = (
+                    (min(self.quick, self.quiet), self.longest)
+                    if calm
+                    else (self.quiet, self.longest)
+                )
             self._last = now
             self._pending.update(changes)
             self._cond.notify_all()
+
+    def due_in(self) -> float | None:
+        """Seconds until the pending changes are due (<= 0: now), None when there are none."""
+        with self._cond:
+            return self._due_in() if self._pending else None
+
+    def _due_in(self) -> float:
+        quiet, longest = self._wait
+        return wait_time(self.clock(), self._first, self._last, quiet, longest)
 
     def pending(self) -> int:
         with self._cond:
@@ -198,9 +223,9 @@ class Debouncer:
                 if not self._pending:
                     self._cond.wait()
                     continue
-                delay = wait_time(self.clock(), self._first, self._last, self.quiet, self.longest)
+                delay = self._due_in()
                 if delay <= 0:
-                    batch, self._pending = Batch(self._pending), {}
+                    batch, self._pending, self._handed = Batch(self._pending), {}, self.clock()
                     return batch
                 self._cond.wait(delay)
             return None

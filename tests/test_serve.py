@@ -201,7 +201,7 @@ def test_wait_time() -> None:
 
 
 def test_debouncer_turns_a_burst_into_one_batch() -> None:
-    debouncer = Debouncer(quiet=0.05, longest=1.0)
+    debouncer = Debouncer(quiet=0.05, longest=1.0, quick=0.05)
     batches = []
     worker = threading.Thread(target=lambda: batches.extend(iter(debouncer.next_batch, None)))
     worker.start()
@@ -214,8 +214,34 @@ def test_debouncer_turns_a_burst_into_one_batch() -> None:
     assert [sorted(b.changes) for b in batches] == [["/x/0", "/x/1", "/x/2"]]
 
 
+def test_debouncer_is_quick_after_calm_and_patient_in_a_burst() -> None:
+    now = [100.0]
+    debouncer = Debouncer(quiet=0.05, longest=2.0, quick=0.02, calm=0.25, clock=lambda: now[0])
+    assert debouncer.due_in() is None
+    debouncer.add({"/a": Kind.RECORD})  # after a calm: due 20 ms after the last change
+    assert debouncer.due_in() == pytest.approx(0.02)
+    now[0] += 0.02
+    batch = debouncer.next_batch()
+    assert batch is not None and list(batch.changes) == ["/a"]
+    now[0] += 0.01
+    debouncer.add({"/b": Kind.RECORD})  # right after a batch: a burst, so 50 ms of quiet
+    now[0] += 0.03
+    assert debouncer.due_in() == pytest.approx(0.02)
+    for _ in range(100):  # a change every 30 ms for 3 s: due 2 s after the burst began
+        debouncer.add({"/b": Kind.RECORD})
+        now[0] += 0.03
+        if debouncer.due_in() <= 0:  # type: ignore[operator]
+            break
+    assert now[0] - 100.03 == pytest.approx(2.0, abs=0.031)
+    now[0] += 1.0  # calm again
+    debouncer.next_batch()
+    now[0] += 1.0
+    debouncer.add({"/c": Kind.RECORD})
+    assert debouncer.due_in() == pytest.approx(0.02)
+
+
 def test_debouncer_waits_at_most_longest() -> None:
-    debouncer = Debouncer(quiet=0.05, longest=0.2)
+    debouncer = Debouncer(quiet=0.05, longest=0.2, quick=0.05)
     start = time.monotonic()
     stop = start + 0.5
     feeder = threading.Thread(

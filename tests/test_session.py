@@ -7,8 +7,8 @@ import filecmp
 from pathlib import Path
 
 import pytest
-
 from conftest import make_site, parse
+
 from generator.build import BuildSession, build_site
 from generator.notes_edit import notes_edits
 
@@ -90,7 +90,9 @@ def test_what_is_not_a_notes_edit(session: BuildSession) -> None:
     record = _records(session)[0]
 
     def edits(*paths: Path) -> object:
-        return notes_edits(papers, [str(p) for p in paths], state.ingest.records, state.model.papers)
+        return notes_edits(
+            papers, [str(p) for p in paths], state.ingest.records, state.model.papers
+        )
 
     assert edits() == []
     assert edits(record) == []  # not changed since the last build
