@@ -27,8 +27,11 @@ _OVERLAY_STYLE = (
 _LIST_STYLE = "margin:.5rem 0 0;padding-left:1.25rem;white-space:pre-wrap"
 
 # The build number tells the page whether what it shows is current. A stylesheet-only change
-# swaps the <link>s in place; anything else reloads, keeping the scroll position. EventSource
-# reconnects by itself, and a different server id means the server was restarted.
+# swaps the <link>s in place. A build that lists the pages it wrote (`pages`) leaves other
+# pages alone and refreshes this one in place: the new body replaces the old one, scroll
+# kept, when the <head> and the scripts are the same and no script built the page (the
+# search page); otherwise, and after a missed build, the page reloads, keeping its scroll
+# position. EventSource reconnects by itself; a new server id means a restarted server.
 _SCRIPT = """(() => {
   "use strict";
   const me = document.currentScript;
@@ -48,6 +51,36 @@ _SCRIPT = """(() => {
     sessionStorage.setItem(key, JSON.stringify([window.scrollX, window.scrollY]));
     if (source) source.close();
     location.reload();
+  };
+  const here = () => {
+    const path = decodeURI(location.pathname);
+    return path.endsWith("/") ? path + "index.html" : path;
+  };
+  const headOf = (doc) => Array.from(doc.head.children, (e) =>
+    e.matches('link[rel~="stylesheet"]')
+      ? "css " + e.getAttribute("href").split("?")[0]
+      : e.outerHTML
+  ).join("\\n");
+  // Scripts loaded by URL run once and keep working on the new body (digest.js listens on
+  // the document); inline ones and pages a script has built ([data-digest-dynamic]) reload.
+  const scriptsOf = (doc) => Array.from(doc.body.querySelectorAll("script"))
+    .filter((s) => !s.hasAttribute(MARKER) && s.type !== "application/ld+json")
+    .map((s) => s.src ? "src " + s.getAttribute("src") : "inline " + s.textContent).join("\\n");
+  const swappable = (next) => headOf(next) === pristine &&
+    scriptsOf(next) === scriptsOf(document) && !scriptsOf(next).includes("inline ") &&
+    !document.querySelector("[data-digest-dynamic]");
+  let pristine = headOf(document);
+  let refreshing = Promise.resolve();
+  const refresh = () => {
+    refreshing = refreshing.then(async () => {
+      const response = await fetch(location.href, { cache: "no-store" });
+      const next = new DOMParser().parseFromString(await response.text(), "text/html");
+      if (!response.ok || !swappable(next)) return reload();
+      const [x, y] = [window.scrollX, window.scrollY];
+      document.body.replaceWith(document.adoptNode(next.body));
+      window.scrollTo(x, y);
+      document.dispatchEvent(new CustomEvent("digest:refreshed"));
+    }).catch(reload);
   };
   const swapStyles = () => {
     for (const link of document.querySelectorAll('link[rel~="stylesheet"][href]')) {
@@ -93,11 +126,13 @@ _SCRIPT = """(() => {
     const state = JSON.parse(event.data);
     if (state.server !== server) return reload();
     if (state.build !== build) {
-      if (state.kind !== "css" || state.build !== build + 1) return reload();
+      if (state.build !== build + 1) return reload();
       build = state.build;
-      swapStyles();
+      if (state.kind === "css") swapStyles();
+      else if (!Array.isArray(state.pages)) return reload();
+      else if (state.pages.includes(here())) refresh();
     }
-    showErrors(state.errors);
+    refreshing.then(() => showErrors(state.errors));
   });
 })();"""
 
@@ -106,6 +141,7 @@ SCRIPT = (
     .replace("OVERLAY_STYLE", json.dumps(_OVERLAY_STYLE))
     .replace("LIST_STYLE", json.dumps(_LIST_STYLE))
     .replace("HEADLINE", json.dumps(HEADLINE))
+    .replace("MARKER", json.dumps(MARKER))
 )
 
 
@@ -117,12 +153,15 @@ class ReloadState:
     build: int
     kind: str = "full"  # "css" when only stylesheets changed since the build before
     errors: tuple[Diagnostic, ...] = ()
+    # the pages (as URL paths: "/papers/x/index.html") the build changed, when it says
+    pages: tuple[str, ...] | None = None
 
     def as_json(self) -> dict[str, object]:
         return {
             "server": self.server,
             "build": self.build,
             "kind": self.kind,
+            "pages": list(self.pages) if self.pages is not None else None,
             "errors": [
                 {"location": d.location(), "message": d.message, "hint": d.hint}
                 for d in self.errors

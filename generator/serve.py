@@ -244,6 +244,18 @@ class Builder(Protocol):
     def build(self, changed: Collection[str] = ()) -> BuildResult: ...
 
 
+MOST_PAGES_LISTED = 500  # a build that changes more tells open pages to reload
+
+
+def changed_pages(result: BuildResult | None) -> tuple[str, ...] | None:
+    """The URL paths of the pages a build wrote, for open pages to know whether they are
+    among them; None (every page reloads) when pages were removed or too many changed."""
+    if result is None or result.stats.removed:
+        return None
+    pages = tuple("/" + path for path in result.written if path.endswith(".html"))
+    return pages if len(pages) <= MOST_PAGES_LISTED else None
+
+
 class LiveSite:
     """The site being previewed: runs the builds (one at a time), decides which folder is
     served and tells open pages about each build."""
@@ -346,6 +358,7 @@ class LiveSite:
             }
         )
         self.last_good.note(_written(result))
+        pages = None
         if errors:
             self._serving = self.last_good.path if self.last_good.ready else self.output
             bump, kind = False, "full"
@@ -357,9 +370,11 @@ class LiveSite:
                 self._copy_stale, self.last_good.ready = True, False
             bump = bool(result and result.stats.changed) or self._failed
             kind = "css" if bump and batch and css_only(batch.changes.values()) else "full"
+            if not self._failed:
+                pages = changed_pages(result)
         self._failed = bool(errors)
         state = self.channel.current()
-        self.channel.publish(ReloadState(state.server, state.build + bump, kind, errors))
+        self.channel.publish(ReloadState(state.server, state.build + bump, kind, errors, pages))
 
     def _log(
         self, batch: Batch | None, result: BuildResult | None, errors: tuple[Diagnostic, ...]

@@ -64,6 +64,7 @@ def append_notes(record: Path, sentence: str) -> None:
 
 def test_notes_edit_appears_and_scroll_is_kept(chromium: Browser, served: Any) -> None:
     page = open_page(chromium, f"{served.url}papers/{SLUG}/")
+    home = open_page(chromium, served.url)  # a page the edit does not change
     page.evaluate("() => window.scrollTo(0, 300)")
     scrolled = page.evaluate("() => window.scrollY")
     assert scrolled > 0
@@ -72,16 +73,32 @@ def test_notes_edit_appears_and_scroll_is_kept(chromium: Browser, served: Any) -
     append_notes(served.root / "content" / "papers" / f"{SLUG}.md", sentence)
     expect(page.get_by_text(sentence)).to_be_visible(timeout=10000)
     elapsed = time.perf_counter() - start
-    assert reloaded(page)
-    page.wait_for_load_state("load")
+    assert not reloaded(page)  # the new body was swapped in: no reload, no flash
     assert abs(page.evaluate("() => window.scrollY") - scrolled) <= 2
+    assert not reloaded(home)  # not among the pages the build wrote
     page.close()
+    home.close()
     build = served.status()["recent"][-1]["seconds"]
     # Watching, debouncing, reloading and painting are serve's share, and must be quick.
     assert elapsed - build < 0.75, f"{elapsed:.2f}s, of which the build took {build:.2f}s"
     if elapsed >= 2.0 and build >= 1.25:
         pytest.xfail(f"BuildSession.build took {build:.2f}s of the {elapsed:.2f}s (issue: builds)")
     assert elapsed < 2.0, f"took {elapsed:.2f}s (the build {build:.2f}s)"
+
+
+def test_a_title_edit_reloads_the_page_whose_head_changes(chromium: Browser, served: Any) -> None:
+    record = served.root / "content" / "papers" / f"{SLUG}.md"
+    good = record.read_text(encoding="utf-8")
+    page = open_page(chromium, f"{served.url}papers/{SLUG}/")
+    title = f"A Retitled Paper {time.time():.0f}"
+    record.write_text(good.replace("\ntitle: ", f"\ntitle: {title} ", 1), encoding="utf-8")
+    try:
+        expect(page.locator("h1")).to_contain_text(title, timeout=10000)
+        assert title in page.title()
+        assert reloaded(page)  # the <head> changed (its <title>): a reload, not a swap
+    finally:
+        record.write_text(good, encoding="utf-8")
+        page.close()
 
 
 def test_broken_record_shows_the_overlay_until_fixed(chromium: Browser, served: Any) -> None:

@@ -49,6 +49,7 @@
   // The search page: Pagefind's UI, from the bundle the build made next to the pages.
   var mount = document.getElementById("search");
   if (!mount) return;
+  mount.setAttribute("data-digest-dynamic", ""); // built here: `digest serve` reloads it whole
   var bundle = new URL(mount.getAttribute("data-bundle"), document.baseURI).pathname;
   var query = new URLSearchParams(window.location.search).get("q") || "";
   var header = document.getElementById("site-search");
