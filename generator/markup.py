@@ -693,15 +693,32 @@ def _clean(text: str) -> str:
     return _CONTROL_RE.sub("", text)
 
 
+# Text made only of these characters has no markup, math, entity or escape for the Markdown
+# renderers to read: its HTML is the text with `"` escaped, as markdown-it writes it. Most
+# titles and half the abstracts are such plain text, and rendering them was a fifth of a
+# paper page (tests/test_markup.py checks the shortcut against the renderers).
+_PLAIN_TEXT_RE = re.compile(r"[^\\`*_\[\]<>&$~{}|#^=+!\x00-\x1f\x7f-\x9f]*")
+
+
+def _plain(text: str) -> bool:
+    return _PLAIN_TEXT_RE.fullmatch(text) is not None and not _has_url_hint(text)
+
+
 def render_title(title: str) -> str:
     """Inline HTML for a title: escaped text, math as MathML, bold/italic; never a link."""
-    return str(_title_md().renderInline(" ".join(_clean(title).split()), {"inline_only": True}))
+    text = " ".join(_clean(title).split())
+    if _plain(text):
+        return text.replace('"', "&quot;")
+    return str(_title_md().renderInline(text, {"inline_only": True}))
 
 
 def render_abstract(
     text: str, path: str = "", line: int | None = None
 ) -> tuple[str, list[Diagnostic]]:
     """Block HTML for an abstract, and a warning for each formula that could not render."""
+    one = _clean(text).strip()
+    if one[:1].isalpha() and "\n" not in one and "  " not in one and _plain(one):
+        return "<p>" + one.replace('"', "&quot;") + "</p>\n", []  # one plain paragraph
     diagnostics: list[Diagnostic] = []
     env: dict[str, Any] = {"path": path, "line": line, "diagnostics": diagnostics}
     return str(_abstract_md().render(_clean(text), env)), diagnostics

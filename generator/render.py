@@ -130,7 +130,17 @@ def make_env(root: Path, config: Config) -> jinja2.Environment:
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     env.filters["longdate"] = _long_date
     env.filters["tojson_ld"] = _script_json
+    env.filters["listing_label"] = listing_label
     return env
+
+
+def listing_label(group: Group) -> str:
+    """How a listing is named: its date, else the one institution all its papers come from
+    (affiliation listings carry no date), else its file name."""
+    if group.date:
+        return _long_date(group.date)
+    places = {p.affiliation for p in group.papers if p.affiliation}
+    return places.pop() if len(places) == 1 else group.name
 
 
 def _script_json(value: Any) -> str:

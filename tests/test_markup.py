@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import generator.markup as markup
 from generator.markup import (
     extract_links,
     highlight_css,
@@ -535,3 +536,60 @@ def test_seed_code_links_are_found() -> None:
     assert "https://github.com/ghjuliasialelli/AGBD" in links
     assert "https://anonymous.4open.science/r/SSDPO-D-DCDD" in links
     assert not any(url.endswith((".", ",", ")")) for url in links)
+
+
+def _full_title(text: str) -> str:
+    inline = " ".join(markup._clean(text).split())
+    return str(markup._title_md().renderInline(inline, {"inline_only": True}))
+
+
+def _full_abstract(text: str) -> str:
+    env = {"path": "", "line": None, "diagnostics": []}
+    return str(markup._abstract_md().render(markup._clean(text), env))
+
+
+PLAIN_OR_NOT = [
+    "Attention Is All You Need",
+    'A "quoted" title: with (parentheses), commas; and a question?',
+    "Über-große Modelle für Übersetzung — eine Studie",
+    "Code at github.com/user/repo for everyone",
+    "See https://example.org/paper for more",
+    "Scaling laws, e.g. for 7B models vs. 70B models",
+    "- starts like a list item",
+    "1. starts like an ordered list",
+    "12) also a list",
+    "Spaces  inside  and\ta tab",
+    "Two lines\nof text",
+    "Paragraph one.\n\nParagraph two.",
+    "Math $x^2$ inline",
+    "Emphasis *here* and _there_",
+    "An &amp; entity and a <b>tag</b>",
+    "Escapes \\alpha and \\_ underscores",
+    "Hash # and tilde ~ and pipes |",
+    "Trailing spaces   ",
+    "   Leading spaces",
+    "Control \x07 characters \x7f removed",
+    "Zero\u200bwidth and non\u00a0breaking spaces",
+    "'single quotes' and apostrophes' ok",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_OR_NOT)
+def test_plain_text_shortcut_renders_as_the_markdown_renderers(text: str) -> None:
+    """render_title and render_abstract skip markdown-it for plain text: same HTML."""
+    assert markup.render_title(text) == _full_title(text)
+    assert markup.render_abstract(text)[0] == _full_abstract(text)
+
+
+def test_plain_text_shortcut_on_every_seed_entry() -> None:
+    from generator.listings import parse_bytes
+
+    seeds = Path(__file__).resolve().parents[1] / "content" / "listings"
+    checked = 0
+    for path in sorted(seeds.iterdir()):
+        for entry in parse_bytes(path.read_bytes(), path.name).entries:
+            for text in (entry.title or "", entry.abstract):
+                assert markup.render_title(text) == _full_title(text)
+                assert markup.render_abstract(text)[0] == _full_abstract(text)
+                checked += 1
+    assert checked > 300
