@@ -150,6 +150,7 @@ def build_site(
         result.diagnostics.extend(ingested.diagnostics)
         if fresh_state and not clean:
             state.model.classes = load_cache(root, "classes", taxonomy_stamp(config))
+            state.keys = load_cache(root, "keys", GENERATOR_VERSION).get("memo") or state.keys
         with timed("model"):
             site, problems = build_model(
                 config,
@@ -164,8 +165,9 @@ def build_site(
         state.model_diagnostics = list(result.diagnostics)
         cache = root / CACHE_DIR
         trusted = state.manifest is not None and not clean
-        previous = Manifest(str(out)) if clean else state.manifest or load_manifest(cache, out)
-        writer = Writer(out, previous, trusted)
+        # --clean draws everything again, and still removes what the last build made
+        previous = state.manifest or load_manifest(cache, out)
+        writer = Writer(out, previous, trusted, reuse=not clean)
         with timed("render"):
             drawn = render_site(root, site, writer, state, job_count(jobs))
             keep_broken(writer, ingested.broken)
@@ -218,6 +220,8 @@ def save_caches(
         save_cache(root, "classes", taxonomy_stamp(config), state.model.classes)
     if ingested.parsed:
         save_cache(root, "ingest", GENERATOR_VERSION, {"cache": state.ingest})
+    if state.keys.computed:
+        save_cache(root, "keys", GENERATOR_VERSION, {"memo": state.keys.saved()})
 
 
 def keep_broken(writer: Writer, slugs: set[str]) -> None:

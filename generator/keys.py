@@ -50,18 +50,31 @@ class KeyMemo:
     )
     named: dict[str, tuple[object, str]] = field(default_factory=dict)
     base: str = ""
+    computed: int = 0  # keys computed anew since loaded: the memo is worth saving again
 
     def digest(self, name: str, *parts: object) -> str:
         """digest(*parts), remembered under `name` while `parts` stay equal."""
         known = self.named.get(name)
         if known is None or known[0] != parts:
             known = self.named[name] = (parts, digest(*parts))
+            self.computed += 1
         return known[1]
 
     def rebase(self, base: str) -> None:
         """Forget the keys drawn from other templates or another config."""
         if base != self.base:
             self.base, self.paper_keys, self.sections = base, {}, {}
+
+    def saved(self) -> KeyMemo:
+        """What is worth keeping on disk for the next `digest build`: the keys and their
+        inputs, compared by value; not the papers, which a new process reads anew."""
+        return KeyMemo(
+            pages=self.pages,
+            paper_keys=self.paper_keys,
+            sections=self.sections,
+            named=self.named,
+            base=self.base,
+        )
 
 
 def paper_digests(site: Site, memo: KeyMemo) -> dict[str, str]:
@@ -119,6 +132,7 @@ def page_digest(
     known = memo.pages.get(paper.slug)
     if known is None or known[0] != inputs:
         known = memo.pages[paper.slug] = (inputs, digest(*inputs))
+        memo.computed += 1
     return known[1]
 
 
@@ -210,9 +224,11 @@ def plan_keys(
             planned = list(section.pages())
             keyed = [(p.path, page_key(p, base, items, pages)) for p in planned]
             memo.sections[section.name] = (signature, keyed)  # type: ignore[assignment]
+            memo.computed += 1
             yield Keyed(section, keyed, planned)
     for name in set(memo.sections) - seen:
         del memo.sections[name]
+        memo.computed += 1
 
 
 def _paper_keys(
@@ -227,4 +243,5 @@ def paper_key(slug: str, base: str, page: str, memo: KeyMemo) -> tuple[str, str]
     known = memo.paper_keys.get(slug)
     if known is None or known[0] != page:
         known = memo.paper_keys[slug] = (page, digest(base, path, page))
+        memo.computed += 1
     return path, known[1]

@@ -77,17 +77,20 @@ def safe_path(base: Path, relative: str) -> Path:
 class Writer:
     """Writes the files of one build into `output`, recording each in the new manifest."""
 
-    def __init__(self, output: Path, previous: Manifest, trusted: bool = False) -> None:
+    def __init__(
+        self, output: Path, previous: Manifest, trusted: bool = False, reuse: bool = True
+    ) -> None:
         self.output = output
         self.previous = previous
         self.trusted = trusted  # the previous manifest was made by this process: no stat
+        self.reuse = reuse  # False: every page is drawn again (`digest build --clean`)
         self.entries: dict[str, Entry] = {}
         self.stats = WriteStats()
         self.written: list[str] = []
         self._dirs: set[Path] = set()
 
     def is_fresh(self, path: str, key: str | None) -> bool:
-        return self.previous.fresh(self.output, path, key, self.trusted)
+        return self.reuse and self.previous.fresh(self.output, path, key, self.trusted)
 
     def keep(self, path: str) -> None:
         """A file found fresh without drawing it again."""

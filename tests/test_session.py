@@ -122,3 +122,45 @@ def test_a_broken_record_then_a_notes_edit(session: BuildSession, tmp_path: Path
     assert not any(d.level == "error" for d in fixed.diagnostics)
     assert "Fixed and noted." in _notes(session, record)
     _same_as_a_build_from_nothing(session, tmp_path)
+
+
+def test_cli_builds_after_edits_match_a_build_from_nothing(tmp_path: Path) -> None:
+    """`digest build` after `digest build`: the keys kept in .digest-cache between processes
+    (keys.pickle) never keep a page that an edit changed."""
+    root = make_site(tmp_path / "s", search=False)
+    build_site(root, search=False)
+    build_site(root, search=False)  # the records made by the first build are read
+    assert (root / ".digest-cache" / "keys.pickle").is_file()
+    records = sorted((root / "content" / "papers").glob("*.md"))
+    edits = [
+        (records[0], lambda t: t + "\nA note from the command line.\n"),
+        (records[1], lambda t: t.replace("\ntitle: ", "\ntitle: Renamed ", 1)),
+        (records[2], lambda t: t.replace("\n---\n", "\ntags: [brand-new-tag]\n---\n", 1)),
+        (records[3], lambda t: t.replace("\n---\n", "\ndraft: true\n---\n", 1)),
+    ]
+    for i, (record, edit) in enumerate(edits):
+        record.write_text(edit(record.read_text()))
+        result = build_site(root, search=False)
+        assert result.drawn >= 1
+        assert build_site(root, search=False).drawn == 0
+        clean = tmp_path / f"clean-{i}"
+        build_site(root, output=clean, clean=True, search=False)
+        ours = root / "site"
+        names = sorted(str(p.relative_to(ours)) for p in ours.rglob("*") if p.is_file())
+        assert names == sorted(str(p.relative_to(clean)) for p in clean.rglob("*") if p.is_file())
+        _, mismatch, errors = filecmp.cmpfiles(ours, clean, names, shallow=False)
+        assert not mismatch and not errors, (record.name, mismatch[:5])
+
+
+def test_a_clean_build_removes_what_the_last_build_made(tmp_path: Path) -> None:
+    """`digest build --clean` ignores the cache, not the output: a page the site no longer
+    has does not stay behind."""
+    root = make_site(tmp_path / "s", search=False)
+    build_site(root, search=False)
+    record = sorted((root / "content" / "papers").glob("*.md"))[0]
+    page = root / "site" / "papers" / record.stem / "index.html"
+    assert page.is_file()
+    record.write_text(record.read_text().replace("\n---\n", "\ndraft: true\n---\n", 1))
+    result = build_site(root, search=False, clean=True)
+    assert result.drawn == result.pages
+    assert not page.exists()
