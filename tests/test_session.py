@@ -4,18 +4,19 @@ is what a build from nothing writes. Notes edits take the quickest path (notes_e
 from __future__ import annotations
 
 import filecmp
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import make_site, parse
 
 from generator.build import BuildSession, build_site
 from generator.notes_edit import notes_edits
 
 
 @pytest.fixture
-def session(tmp_path: Path) -> BuildSession:
-    root = make_site(tmp_path / "s", search=False)
+def session(tmp_path: Path, new_site: Callable[..., Path]) -> BuildSession:
+    root = new_site(tmp_path / "s", search=False)
     built = BuildSession(root, root / "digest.yaml", root / "site")
     built.build()  # makes the records
     built.build()  # reads them
@@ -38,20 +39,22 @@ def _same_as_a_build_from_nothing(session: BuildSession, tmp_path: Path) -> None
     assert not mismatch and not errors
 
 
-def _notes(session: BuildSession, record: Path) -> str:
+def _notes(session: BuildSession, record: Path, parse: Callable[[str], Any]) -> str:
     page = session.output / "papers" / record.stem / "index.html"
     section = parse(page.read_text(encoding="utf-8")).find("section", cls="notes")
     return section.text() if section else ""
 
 
-def test_a_notes_edit_draws_only_that_paper_page(session: BuildSession, tmp_path: Path) -> None:
+def test_a_notes_edit_draws_only_that_paper_page(
+    session: BuildSession, tmp_path: Path, parse_html: Callable[[str], Any]
+) -> None:
     record = _records(session)[3]
     record.write_text(record.read_text() + "\nA sentence written in the session.\n")
     result = session.build([str(record)])
     assert list(result.timings) == ["notes"]  # the quick path
     assert result.drawn == 1
     assert result.written == [f"papers/{record.stem}/index.html"]
-    assert "A sentence written in the session." in _notes(session, record)
+    assert "A sentence written in the session." in _notes(session, record, parse_html)
     # The next full build of the session finds nothing left to draw...
     again = session.build()
     assert (again.drawn, again.stats.written) == (0, 0)
@@ -59,7 +62,9 @@ def test_a_notes_edit_draws_only_that_paper_page(session: BuildSession, tmp_path
     _same_as_a_build_from_nothing(session, tmp_path)
 
 
-def test_notes_edits_of_several_records_in_one_batch(session: BuildSession, tmp_path: Path) -> None:
+def test_notes_edits_of_several_records_in_one_batch(
+    session: BuildSession, tmp_path: Path, parse_html: Callable[[str], Any]
+) -> None:
     records = _records(session)[:3]
     for i, record in enumerate(records):
         record.write_text(record.read_text() + f"\nBatch note {i}.\n")
@@ -67,7 +72,7 @@ def test_notes_edits_of_several_records_in_one_batch(session: BuildSession, tmp_
     assert list(result.timings) == ["notes"]
     assert result.drawn == 3
     for i, record in enumerate(records):
-        assert f"Batch note {i}." in _notes(session, record)
+        assert f"Batch note {i}." in _notes(session, record, parse_html)
     _same_as_a_build_from_nothing(session, tmp_path)
 
 
@@ -109,7 +114,9 @@ def test_what_is_not_a_notes_edit(session: BuildSession) -> None:
     assert edits(record) is None  # broken YAML: the full build reports it
 
 
-def test_a_broken_record_then_a_notes_edit(session: BuildSession, tmp_path: Path) -> None:
+def test_a_broken_record_then_a_notes_edit(
+    session: BuildSession, tmp_path: Path, parse_html: Callable[[str], Any]
+) -> None:
     """After a failed build the quick path waits for a full build that succeeds."""
     record = _records(session)[2]
     good = record.read_text()
@@ -120,14 +127,16 @@ def test_a_broken_record_then_a_notes_edit(session: BuildSession, tmp_path: Path
     fixed = session.build([str(record)])
     assert "notes" not in fixed.timings
     assert not any(d.level == "error" for d in fixed.diagnostics)
-    assert "Fixed and noted." in _notes(session, record)
+    assert "Fixed and noted." in _notes(session, record, parse_html)
     _same_as_a_build_from_nothing(session, tmp_path)
 
 
-def test_cli_builds_after_edits_match_a_build_from_nothing(tmp_path: Path) -> None:
+def test_cli_builds_after_edits_match_a_build_from_nothing(
+    tmp_path: Path, new_site: Callable[..., Path]
+) -> None:
     """`digest build` after `digest build`: the keys kept in .digest-cache between processes
     (keys.pickle) never keep a page that an edit changed."""
-    root = make_site(tmp_path / "s", search=False)
+    root = new_site(tmp_path / "s", search=False)
     build_site(root, search=False)
     build_site(root, search=False)  # the records made by the first build are read
     assert (root / ".digest-cache" / "keys.pickle").is_file()
@@ -152,10 +161,12 @@ def test_cli_builds_after_edits_match_a_build_from_nothing(tmp_path: Path) -> No
         assert not mismatch and not errors, (record.name, mismatch[:5])
 
 
-def test_a_clean_build_removes_what_the_last_build_made(tmp_path: Path) -> None:
+def test_a_clean_build_removes_what_the_last_build_made(
+    tmp_path: Path, new_site: Callable[..., Path]
+) -> None:
     """`digest build --clean` ignores the cache, not the output: a page the site no longer
     has does not stay behind."""
-    root = make_site(tmp_path / "s", search=False)
+    root = new_site(tmp_path / "s", search=False)
     build_site(root, search=False)
     record = sorted((root / "content" / "papers").glob("*.md"))[0]
     page = root / "site" / "papers" / record.stem / "index.html"
