@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
 
 from .cache import load_cache, save_cache
 from .config import Config, load_config
@@ -87,7 +86,7 @@ class SessionState:
     # the template environment and drawn list items, valid while `drawing_key` holds
     drawing_key: str = ""
     env: jinja2.Environment | None = None
-    items: dict[tuple[str, str, str], Markup] = field(default_factory=dict)
+    items: dict[tuple[str, str], str] = field(default_factory=dict)
     related: RelatedMemo = field(default_factory=RelatedMemo)
     # the last build that succeeded without errors, for a notes edit to start from
     last: BuildResult | None = None

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .charts import bar_chart, small_multiples, table_rows, trend
 from .classify import tag_key
@@ -24,6 +24,11 @@ from .metadata import bibtex, json_ld
 from .models import Paper
 from .site import Group, Site
 from .slugs import slugify
+
+# Stands for a page's way back to the site root in list items drawn once for every page.
+# Titles and summaries are cleaned of NUL; a tag that held the mark would show a relative
+# path ("../../") in its place, nothing worse: the path is escaped like any text.
+ROOT_MARK = "\x00root\x00"
 
 
 class PaperView:
@@ -378,30 +383,34 @@ def page_url(path: str) -> str:
 class Renderer:
     """Everything a page is drawn from: templates, the site model and the rendered papers.
 
-    A paper's list item looks the same on every list page at the same depth, so it is drawn
-    once per (paper, depth) and reused: list pages are most of the work of a build. Given
-    `item_keys` (the digest of what each item shows, templates included), `items` may be
-    shared by the builds of a session.
+    A paper's list item looks the same on every list page but for the way back to the site
+    root in its links, so it is drawn once, with ROOT_MARK for that way, and each page puts
+    its own in: list pages are most of the work of a build, and a paper is on lists at five
+    depths. Given `item_keys` (the digest of what each item shows, templates included),
+    `items` may be shared by the builds of a session.
     """
 
     env: jinja2.Environment
     site: Site
     views: Views
-    items: dict[tuple[str, str, str], Markup] = field(default_factory=dict)
+    items: dict[tuple[str, str], str] = field(default_factory=dict)
     macros: dict[str, Any] = field(default_factory=dict)
     item_keys: Mapping[str, str] = field(default_factory=dict)
 
     def _item(self, root: str, context: dict[str, Any]) -> Any:
+        here = str(escape(root))
+
         def cached_item(paper: Paper, heading: str = "h3") -> Markup:
-            key = (self.item_keys.get(paper.slug, paper.slug), heading, root)
+            key = (self.item_keys.get(paper.slug, paper.slug), heading)
             found = self.items.get(key)
             if found is None:
-                module = self.macros.get(root)
+                module = self.macros.get("")
                 if module is None:
                     template = self.env.get_template("partials/macros.html")
-                    module = self.macros[root] = template.make_module(context)
-                found = self.items[key] = Markup(module.paper_item(paper, heading))
-            return found
+                    marked = {**context, "root": ROOT_MARK}
+                    module = self.macros[""] = template.make_module(marked)
+                found = self.items[key] = str(module.paper_item(paper, heading))
+            return Markup(found.replace(ROOT_MARK, here))
 
         return cached_item
 
