@@ -41,7 +41,7 @@ from .related import RelatedMemo, cached_related
 from .render import Page, Renderer, Views, make_env, paper_page, theme_dirs
 from .search import index_site
 from .site import ModelMemo, Site, build_model
-from .workers import Job, draw, job_count
+from .workers import WRITE_THREADS, Job, draw, job_count
 from .write import Writer, WriteStats, check_output, writing
 
 CACHE_DIR = ".digest-cache"
@@ -166,19 +166,22 @@ def build_site(
         trusted = state.manifest is not None and not clean
         # --clean draws everything again, and still removes what the last build made
         previous = state.manifest or load_manifest(cache, out)
-        writer = Writer(out, previous, trusted, reuse=not clean)
-        with timed("render"):
-            drawn = render_site(root, site, writer, state, job_count(jobs))
-            keep_broken(writer, ingested.broken)
-        result.diagnostics.extend(drawn.diagnostics)
-        result.pages, result.drawn = drawn.pages, drawn.drawn
-        with timed("write"):
-            writer.remove_stale()
-            state.manifest = writer.manifest()
-            if fresh_state:  # a session keeps them in memory; the manifest is checked on disk
-                save_caches(root, cache, out, config, state, previous, ingested)
-        result.written = writer.written
-        result.stats = writer.stats
+        writer = Writer(out, previous, trusted, reuse=not clean, threads=WRITE_THREADS)
+        try:
+            with timed("render"):
+                drawn = render_site(root, site, writer, state, job_count(jobs))
+                keep_broken(writer, ingested.broken)
+            result.diagnostics.extend(drawn.diagnostics)
+            result.pages, result.drawn = drawn.pages, drawn.drawn
+            with timed("write"):
+                writer.remove_stale()
+                state.manifest = writer.manifest()
+                if fresh_state:  # a session keeps them in memory; the manifest is checked on disk
+                    save_caches(root, cache, out, config, state, previous, ingested)
+            result.written = writer.written
+            result.stats = writer.stats
+        finally:
+            writer.shutdown()
         with timed("search"):
             if search:
                 result.diagnostics.extend(index_site(out, config, writer.stats))

@@ -23,6 +23,7 @@ from .write import Writer
 
 # Below this many pages a worker process costs more than it saves.
 MIN_PAGES_PER_WORKER = 400
+WRITE_THREADS = 4  # per process: see Writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,7 @@ def draw(
         meanwhile()
     else:
         result = _draw_forked(renderer, writer, jobs, workers, meanwhile)
+    writer.flush()
     if result.failure:
         raise DigestError(*result.failure)
     return result.diagnostics
@@ -65,12 +67,15 @@ def draw(
 def _draw(renderer: Renderer, writer: Writer, jobs: Sequence[Job]) -> Drawn:
     helpers = renderer.helpers()
     done = Drawn([], [])
+    drawn = []
     try:
         for job in jobs:
             written = writer.write(job.page.path, renderer.render(job.page, helpers), job.key)
-            done.files.append((job.page.path, writer.entries[job.page.path], written))
+            drawn.append((job.page.path, written))
             if job.page.kind == "paper":
                 done.diagnostics.extend(renderer.views[job.page.context["slug"]].diagnostics)
+        writer.flush()
+        done.files = [(path, writer.entries[path], written) for path, written in drawn]
     except DigestError as exc:
         done.failure = exc.diagnostics
     return done
@@ -84,6 +89,7 @@ def _draw_forked(
     meanwhile: Callable[[], None],
 ) -> Drawn:
     context = multiprocessing.get_context("fork")
+    writer.flush()  # the writer's threads idle while the workers are forked
     started = []
     for i in range(workers):
         receive, send = context.Pipe(duplex=False)
@@ -118,10 +124,13 @@ def _receive(receive: Connection) -> Drawn:
 def _work(
     renderer: Renderer, output: Path, previous: Manifest, jobs: Sequence[Job], send: Connection
 ) -> None:
+    writer = Writer(output, previous, threads=WRITE_THREADS)
     try:
-        result = _draw(renderer, Writer(output, previous), jobs)
+        result = _draw(renderer, writer, jobs)
     except Exception as exc:  # a bug, not bad input: report it with its traceback
         detail = "".join(traceback.format_exception(exc)).strip().splitlines()[-1]
         result = Drawn([], [], (error("build", None, f"internal error in a worker: {detail}"),))
+    finally:
+        writer.shutdown()
     send.send(result)
     send.close()
