@@ -103,6 +103,8 @@ class Writer:
         self.stats = WriteStats()
         self.written: list[str] = []
         self._dirs: set[Path] = set()
+        # A file of an output folder that was empty at the start holds nothing to compare.
+        self._empty = _empty(output)
         self._pool = ThreadPoolExecutor(threads, "digest-write") if threads > 0 else None
         self._pending: dict[str, Future[Entry]] = {}
         self._room = threading.BoundedSemaphore(self.BACKLOG)
@@ -120,7 +122,7 @@ class Writer:
         sha = content_sha(data)
         same = self.previous.unchanged_bytes(self.output, path, sha)
         target = safe_path(self.output, path)
-        if same is None and _holds(target, data):
+        if same is None and not self._empty and _holds(target, data):
             same = entry_for(target, key, sha)
         if same is not None:
             self.entries[path] = Entry(key, sha, same.size, same.mtime_ns)
@@ -192,6 +194,14 @@ class Writer:
     def manifest(self) -> Manifest:
         self.flush()
         return Manifest(str(self.output), self.entries)
+
+
+def _empty(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as entries:
+            return next(entries, None) is None
+    except OSError:
+        return True  # not there (yet): nothing in it either
 
 
 def _holds(path: Path, data: bytes) -> bool:
