@@ -38,9 +38,18 @@ from .manifest import Manifest, load_manifest, save_manifest
 from .markup import highlight_css
 from .notes_edit import NotesEdit, notes_edits
 from .related import RelatedMemo, cached_related
-from .render import Page, Renderer, Views, make_env, paper_page, theme_dirs
+from .render import (
+    Page,
+    Renderer,
+    Views,
+    builtin_themes,
+    make_env,
+    paper_page,
+    theme_dirs,
+)
 from .search import index_site
 from .site import ModelMemo, Site, build_model
+from .uptodate import LastBuild, inputs_digest, output_intact
 from .workers import WRITE_THREADS, Job, draw, job_count
 from .write import Writer, WriteStats, check_output, writing
 
@@ -138,6 +147,17 @@ def build_site(
         if swept:
             result.diagnostics.append(_interrupted(out, swept))
         fresh_state = state is None
+        inputs = ""
+        if fresh_state and not clean and not swept:
+            inputs = inputs_digest(
+                config_path or root / "digest.yaml",
+                [root / "content", root / "themes", builtin_themes()],
+                (str(out), config.base_url, search),
+                GENERATOR_VERSION,
+            )
+            last = load_cache(root, "last-build", inputs).get("last")
+            if last is not None and output_intact(out, load_manifest(root / CACHE_DIR, out)):
+                return _skipped(result, last, search)
         if state is None:
             state = SessionState()
             if not clean:
@@ -187,6 +207,20 @@ def build_site(
                 result.diagnostics.extend(index_site(out, config, writer.stats))
     if not any(d.level == "error" for d in result.diagnostics):
         state.last = result
+        if inputs and not ingested.new and not ingested.updated:
+            last = LastBuild(inputs, tuple(result.diagnostics), result.papers, result.pages)
+            save_cache(root, "last-build", inputs, {"last": last})
+    return result
+
+
+def _skipped(result: BuildResult, last: LastBuild, search: bool) -> BuildResult:
+    """The result of a build that had nothing to do (uptodate.py): the last one's report."""
+    result.diagnostics = list(last.diagnostics)
+    result.papers, result.pages = last.papers, last.pages
+    result.stats.unchanged = last.pages
+    if search:  # an index deleted by hand is made again
+        result.diagnostics.extend(index_site(result.output, result.config, result.stats))
+    result.timings["up to date"] = 0.0
     return result
 
 

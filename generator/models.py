@@ -21,6 +21,9 @@ class PartialDate:
     def with_year(self, year: int) -> dt.date:
         return dt.date(year, self.month, self.day)
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return PartialDate, (self.month, self.day, self.year)  # see manifest.Entry
+
 
 @dataclass(slots=True)
 class Entry:
@@ -33,6 +36,10 @@ class Entry:
     authors_count: int | None = None
     published: PartialDate | None = None
     published_line: int | None = None
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        fields = (self.authors_count, self.published, self.published_line)
+        return Entry, (self.source, self.line, self.title, self.abstract, *fields)
 
 
 @dataclass(slots=True)
@@ -56,6 +63,9 @@ class Record:
     meta: dict[str, Any]
     body: str = ""
     path: Path | None = None
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return Record, (self.slug, self.meta, self.body, self.path)  # see manifest.Entry
 
 
 @dataclass(frozen=True, slots=True)

@@ -175,3 +175,39 @@ def test_a_clean_build_removes_what_the_last_build_made(
     result = build_site(root, search=False, clean=True)
     assert result.drawn == result.pages
     assert not page.exists()
+
+
+def test_a_build_with_nothing_to_do_is_skipped(
+    tmp_path: Path, new_site: Callable[..., Path]
+) -> None:
+    """uptodate.py: skipped only while every input and every output file is as the last
+    complete build left it; the report (warnings included) is the same."""
+    root = new_site(tmp_path / "s", search=False)
+    build_site(root, search=False)
+    full = build_site(root, search=False)  # the records the first build made are read
+    assert "up to date" not in full.timings
+    skipped = build_site(root, search=False)
+    assert "up to date" in skipped.timings
+    assert skipped.diagnostics == full.diagnostics
+    assert (skipped.papers, skipped.pages) == (full.papers, full.pages)
+
+    def rebuilt_after(change: Callable[[], object]) -> bool:
+        change()
+        rebuilt = "up to date" not in build_site(root, search=False).timings
+        assert "up to date" in build_site(root, search=False).timings
+        return rebuilt
+
+    record = sorted((root / "content" / "papers").glob("*.md"))[0]
+    page = root / "site" / "papers" / record.stem / "index.html"
+    assert rebuilt_after(lambda: record.write_text(record.read_text() + "\nNoted.\n"))
+    assert rebuilt_after(page.unlink)
+    assert page.is_file()
+    assert rebuilt_after(lambda: page.write_text("changed by hand"))
+    assert "changed by hand" not in page.read_text()
+    override = root / "themes" / "default" / "templates" / "404.html"
+    override.parent.mkdir(parents=True)
+    assert rebuilt_after(lambda: override.write_text("{% extends 'base.html' %}"))
+    config = root / "digest.yaml"
+    assert rebuilt_after(lambda: config.write_text(config.read_text() + "\n# a comment\n"))
+    assert "up to date" not in build_site(root, search=False, base_url="https://x.org/").timings
+    assert "up to date" not in build_site(root, search=False, clean=True).timings
