@@ -1,10 +1,16 @@
 """Related papers: the nearest neighbours of each paper by TF-IDF cosine over its title and
 abstract (pure, deterministic), and a cache of the result in .digest-cache.
 
-The similarity of every pair is computed exactly, a block of rows at a time, so memory stays
-linear in the number of papers. Frequent terms go through a dense matrix product (BLAS is
-fast where the sparse pairs would be many); the long tail of rarer terms is added pair by
-pair from an inverted index. Where the split lies is chosen by a small cost model.
+Up to EXACT_LIMIT papers the similarity of every pair is computed exactly, a block of rows
+at a time, so memory stays linear in the number of papers. Frequent terms go through a dense
+matrix product (BLAS is fast where the sparse pairs would be many); the long tail of rarer
+terms is added pair by pair from an inverted index. Where the split lies is chosen by a small
+cost model.
+
+Beyond that, all pairs cost too much (quadratic: 620 s of CPU at 100,000 papers), so the
+scores are summed over the rarer terms only: terms are taken from the rarest up while the
+pairs they make stay within PAIRS_PER_PAPER per paper. The most frequent terms weigh least
+(their IDF is lowest) and only they are left out; the norms still count them.
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ PAIR_COST = 9e-9
 DENSE_BUDGET = 1 << 24  # at most this many floats (64 MB) in the dense matrix of common terms
 BLOCK_CELLS = 1 << 22  # rows per block × papers: bounds the score block at 16 MB
 TAIL_CELLS = 1 << 18  # the same for the sparse sums: 2 MB, to stay in cache
+EXACT_LIMIT = 20_000  # papers; beyond, the pruned (approximate) scores below
+PAIRS_PER_PAPER = 600  # the pruned scores' budget: pairs of papers sharing a kept term
+PAIR_CHUNK = 1 << 23  # pairs summed at once by the pruned scores: bounds memory at ~300 MB
 CACHE_FILE = "related.json"
 CACHE_FORMAT = 1
 
@@ -147,8 +156,11 @@ def tfidf(texts: Sequence[tuple[str, str]]) -> Sparse:
 
 
 def nearest(matrix: Sparse, count: int) -> list[tuple[int, tuple[int, ...]]]:
-    """(row, its nearest other rows) for every row, by exact cosine."""
+    """(row, its nearest other rows) for every row: by exact cosine up to EXACT_LIMIT rows,
+    else by the cosine summed over the rarer terms (`pruned_nearest`)."""
     n = matrix.rows
+    if n > EXACT_LIMIT:
+        return pruned_nearest(matrix, count, PAIRS_PER_PAPER * n)
     useful = (matrix.df[matrix.terms] >= 2) & (matrix.weights > 0)  # a term of one paper
     head_terms = common_terms(matrix.df, n)  # only adds to its norm, counted already
     is_head = np.zeros(len(matrix.df), dtype=bool)
@@ -217,7 +229,30 @@ class Postings:
             last = min(len(out), first + step)
             out[first:last] += self._scores(start + first, start + last)
 
+    def pair_counts(self) -> np.ndarray:
+        """Per row r, the pairs rows 0..r-1 make with the rows they share a term with."""
+        lengths = self.term_ptr[self.row_terms + 1] - self.term_ptr[self.row_terms]
+        by_entry = np.concatenate([[0], np.cumsum(lengths)])
+        return by_entry[self.row_ptr]
+
+    def pairs(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row - start, other row, summed product) of rows start..end with every row they
+        share a term with, itself left out."""
+        cells, values = self._products(start, end)
+        cells, inverse = np.unique(cells, return_inverse=True)
+        sums = np.bincount(inverse, weights=values)
+        row, col = np.divmod(cells, self.n)
+        other = col != row + start
+        return row[other], col[other], sums[other]
+
     def _scores(self, start: int, end: int) -> np.ndarray:
+        cells, values = self._products(start, end)
+        sums = np.bincount(cells, weights=values, minlength=(end - start) * self.n)
+        return sums.reshape(end - start, self.n)
+
+    def _products(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each product of an entry of rows start..end with an entry of the same term: its
+        cell (row - start) · n + other row, and its value."""
         lo, hi = self.row_ptr[start], self.row_ptr[end]
         terms, weights = self.row_terms[lo:hi], self.row_weights[lo:hi]
         local = np.repeat(np.arange(end - start), np.diff(self.row_ptr[start : end + 1]))
@@ -227,8 +262,51 @@ class Postings:
         where = shift + np.arange(total)  # each entry's postings, one after another
         cells = np.repeat(local * self.n, lengths) + self.term_rows[where]
         values = np.repeat(weights, lengths) * self.term_weights[where]
-        sums = np.bincount(cells, weights=values, minlength=(end - start) * self.n)
-        return sums.reshape(end - start, self.n)
+        return cells, values
+
+
+def pruned_nearest(
+    matrix: Sparse, count: int, budget: int
+) -> list[tuple[int, tuple[int, ...]]]:
+    """Nearest rows by dot products over the rarest terms whose pairs fit in `budget`."""
+    n = matrix.rows
+    df = matrix.df.astype(np.float64)
+    order = np.argsort(df, kind="stable")
+    order = order[df[order] >= 2]
+    kept_terms = order[: int(np.searchsorted(np.cumsum(df[order] ** 2), budget, "right"))]
+    is_kept = np.zeros(len(matrix.df), dtype=bool)
+    is_kept[kept_terms] = True
+    postings = Postings.of(matrix, is_kept[matrix.terms] & (matrix.weights > 0))
+    near: list[tuple[int, ...]] = [() for _ in range(n)]
+    counts = postings.pair_counts()
+    start = 0
+    while start < n:
+        end = int(np.searchsorted(counts, counts[start] + PAIR_CHUNK, "right")) - 1
+        end = min(n, max(start + 1, end))
+        row, col, score = postings.pairs(start, end)
+        for r, best in zip(range(start, end), best_of(row, col, score, end - start, count)):
+            near[r] = best
+        start = end
+    return list(enumerate(near))
+
+
+def best_of(
+    row: np.ndarray, col: np.ndarray, score: np.ndarray, rows: int, count: int
+) -> list[tuple[int, ...]]:
+    """Per row, the `count` best candidates (sparse, in column order within a row): highest
+    rounded score, then smallest column; a score that rounds to zero is no neighbour."""
+    rounded = np.rint(score / QUANTUM).astype(np.int64)  # at most 1 / QUANTUM
+    keep = rounded > 0
+    row, col, rounded = row[keep], col[keep], rounded[keep]
+    # one integer key, row then highest score; a stable sort keeps the columns' order
+    order = np.argsort((row.astype(np.int64) << 32) - rounded, kind="stable")
+    row, col = row[order], col[order]
+    first = np.searchsorted(row, np.arange(rows))
+    chosen = np.arange(len(row)) - first[row] < count
+    out: list[list[int]] = [[] for _ in range(rows)]
+    for r, c in zip(row[chosen].tolist(), col[chosen].tolist(), strict=True):
+        out[r].append(c)
+    return [tuple(best) for best in out]
 
 
 def top(scores: np.ndarray, start: int, count: int) -> list[tuple[int, ...]]:

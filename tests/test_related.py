@@ -127,6 +127,40 @@ def test_blocked_computation_is_exact(block, tail, dense, monkeypatch) -> None:
     assert related_papers(papers, 4) == brute_force(papers, 4)
 
 
+def random_corpus(seed: int, size: int, vocabulary: int) -> list[Paper]:
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(vocabulary)]
+    return [
+        paper(f"p{i:03d}", " ".join(rng.choices(words, k=3)), " ".join(rng.choices(words, k=25)))
+        for i in range(size)
+    ]
+
+
+@pytest.mark.parametrize("chunk", [1, 500, 1 << 23])
+def test_pruned_scores_with_room_for_every_pair_are_exact(chunk, monkeypatch) -> None:
+    """Past EXACT_LIMIT the pruned path is taken; with a budget that keeps every term it
+    finds exactly what the exact path finds, whatever the chunking."""
+    papers = random_corpus(7, 80, 50)
+    exact = related_papers(papers, 4)
+    monkeypatch.setattr(related, "EXACT_LIMIT", 10)
+    monkeypatch.setattr(related, "PAIRS_PER_PAPER", 10**6)
+    monkeypatch.setattr(related, "PAIR_CHUNK", chunk)
+    assert related_papers(papers, 4) == exact
+
+
+def test_pruned_scores_leave_out_the_most_common_terms_first(monkeypatch) -> None:
+    """With a tight budget only rare terms count: two papers sharing a rare term find each
+    other although every paper shares the common terms."""
+    common = "learning model data results method"
+    papers = [paper(f"p{i:02d}", f"Topic {i}", f"{common} filler{i}") for i in range(40)]
+    papers[3] = paper("p03", "Topic 3", f"{common} axolotl regeneration")
+    papers[17] = paper("p17", "Topic 17", f"{common} axolotl regeneration")
+    monkeypatch.setattr(related, "EXACT_LIMIT", 10)
+    monkeypatch.setattr(related, "PAIRS_PER_PAPER", 1)
+    near = related_papers(papers, 3)
+    assert near == {"p03": ("p17",), "p17": ("p03",)}
+
+
 def test_the_result_is_cached_until_the_corpus_or_count_changes(tmp_path: Path, monkeypatch):
     first = cached_related(tmp_path, CORPUS, 3)
     assert json.loads((tmp_path / related.CACHE_FILE).read_text())["key"]
