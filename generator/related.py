@@ -265,9 +265,7 @@ class Postings:
         return cells, values
 
 
-def pruned_nearest(
-    matrix: Sparse, count: int, budget: int
-) -> list[tuple[int, tuple[int, ...]]]:
+def pruned_nearest(matrix: Sparse, count: int, budget: int) -> list[tuple[int, tuple[int, ...]]]:
     """Nearest rows by dot products over the rarest terms whose pairs fit in `budget`."""
     n = matrix.rows
     df = matrix.df.astype(np.float64)
@@ -284,8 +282,7 @@ def pruned_nearest(
         end = int(np.searchsorted(counts, counts[start] + PAIR_CHUNK, "right")) - 1
         end = min(n, max(start + 1, end))
         row, col, score = postings.pairs(start, end)
-        for r, best in zip(range(start, end), best_of(row, col, score, end - start, count)):
-            near[r] = best
+        near[start:end] = best_of(row, col, score, end - start, count)
         start = end
     return list(enumerate(near))
 

@@ -87,9 +87,7 @@ def test_an_email_is_redrawn_only_when_its_listing_changes(seed_site: BuiltSite)
 
     def keys(model: Site) -> dict[str, str | None]:
         digests = paper_digests(model, KeyMemo())
-        return {
-            p.path: page_key(p, "base", digests, {}) for p in plan(model) if p.kind == "email"
-        }
+        return {p.path: page_key(p, "base", digests, {}) for p in plan(model) if p.kind == "email"}
 
     before = keys(site)
     assert before and all(before.values())

@@ -118,8 +118,7 @@ def test_seed_years(seeds):
     )
     notes = [d for d in result.diagnostics if d.level == "info"]
     assert Counter(d.location() for d in notes) == Counter(
-        [f"{AFFILIATION}:1", f"{DAILY}:9", f"{DAILY_2}:9"]
-        + [f"{META}:{line}" for line in YEARLESS]
+        [f"{AFFILIATION}:1", f"{DAILY}:9", f"{DAILY_2}:9"] + [f"{META}:{line}" for line in YEARLESS]
     ), "every inferred year is reported, once"
     inferred = [m for m in records(root).values() if m.get("published_inferred")]
     assert len(inferred) == len(YEARLESS)
