@@ -37,7 +37,7 @@ from .keys import (
 from .manifest import Manifest, load_manifest, save_manifest
 from .markup import highlight_css
 from .notes_edit import NotesEdit, notes_edits
-from .related import RelatedMemo, cached_related
+from .related import Pending, RelatedMemo, cached_related, texts_of
 from .render import (
     Page,
     Renderer,
@@ -48,7 +48,7 @@ from .render import (
     theme_dirs,
 )
 from .search import index_site
-from .site import ModelMemo, Site, build_model
+from .site import ModelMemo, Site, build_model, paper_texts
 from .uptodate import LastBuild, inputs_digest, output_intact
 from .workers import WRITE_THREADS, Job, draw, job_count
 from .write import Writer, WriteStats, check_output, writing
@@ -167,6 +167,10 @@ def build_site(
         with timed("ingest"):
             ingested = ingest(root, config, cache=state.ingest)
         result.diagnostics.extend(ingested.diagnostics)
+        pending = None
+        if fresh_state:  # computed (if not cached) in another process while the model is made
+            texts = paper_texts(ingested.records.values())
+            pending = Pending(root / CACHE_DIR, texts, config.related, state.related)
         if fresh_state and not clean:
             state.model.classes = load_cache(root, "classes", taxonomy_stamp(config))
             state.keys = load_cache(root, "keys", GENERATOR_VERSION).get("memo") or state.keys
@@ -189,7 +193,7 @@ def build_site(
         writer = Writer(out, previous, trusted, reuse=not clean, threads=WRITE_THREADS)
         try:
             with timed("render"):
-                drawn = render_site(root, site, writer, state, job_count(jobs))
+                drawn = render_site(root, site, writer, state, job_count(jobs), pending)
                 keep_broken(writer, ingested.broken)
             result.diagnostics.extend(drawn.diagnostics)
             result.pages, result.drawn = drawn.pages, drawn.drawn
@@ -276,13 +280,22 @@ def taxonomy_stamp(config: Config) -> str:
 
 
 def render_site(
-    root: Path, site: Site, writer: Writer, state: SessionState, workers: int
+    root: Path,
+    site: Site,
+    writer: Writer,
+    state: SessionState,
+    workers: int,
+    pending: Pending | None = None,
 ) -> Drawing:
     """Draw the pages whose key changed and write every output file that differs."""
     config = site.config
     for path, data in static_files(root, config):
         writer.write(path, data, None)
-    related = cached_related(root / CACHE_DIR, site.papers, config.related, state.related)
+    texts = texts_of(site.papers)
+    if pending is not None:
+        related = pending.result(texts)
+    else:
+        related = cached_related(root / CACHE_DIR, texts, config.related, state.related)
     templates = [d / "templates" for d in theme_dirs(root, config)]
     base = digest(GENERATOR_VERSION, folder_digest(templates), config)
     papers = state.item_digests = paper_digests(site, state.keys)

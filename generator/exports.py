@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from .config import Config
 from .keys import KeyMemo, digest
@@ -60,7 +61,7 @@ def exports(
     yield Export(
         "papers.json",
         memo.digest("papers.json", base, shown(site.papers)),
-        partial(papers_json, site.papers),
+        partial(papers_json, site.papers, digests, memo.json_parts),
     )
     for paper in site.papers:
         path = f"papers/{paper.slug}/cite.bib"
@@ -157,20 +158,38 @@ def paper_record(paper: Paper) -> dict[str, Any]:
     return data
 
 
-def papers_json(papers: tuple[Paper, ...]) -> bytes:
-    records = [paper_record(p) for p in papers]
-    return json.dumps(records, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+def papers_json(
+    papers: tuple[Paper, ...],
+    keys: Mapping[str, str] | None = None,
+    memo: dict[str, bytes] | None = None,
+) -> bytes:
+    """All papers as one JSON array, indented one space a level. With `keys` (each paper's
+    item digest, which covers every field shown here) each paper's part is kept in `memo`,
+    so an edit encodes one paper, not all."""
+    memo = memo if memo is not None else {}
+    if len(memo) > 2 * len(papers) + 100:  # old versions of edited papers
+        memo.clear()
+    parts = []
+    for paper in papers:
+        key = keys[paper.slug] if keys is not None else None
+        part = memo.get(key) if key is not None else None
+        if part is None:
+            text = json.dumps(paper_record(paper), ensure_ascii=False, indent=1)
+            part = (" " + text.replace("\n", "\n ")).encode("utf-8")
+            if key is not None:
+                memo[key] = part
+        parts.append(part)
+    if not parts:
+        return b"[]\n"
+    return b"[\n" + b",\n".join(parts) + b"\n]\n"
 
 
 def sitemap(config: Config, page_paths: Iterable[str]) -> bytes:
-    ET.register_namespace("", SITEMAP)
-    urlset = ET.Element(f"{{{SITEMAP}}}urlset")
+    """The sitemap of every page but 404.html: one <url><loc> each, absolute."""
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', f'<urlset xmlns="{SITEMAP}">']
     for path in page_paths:
-        if path == "404.html":
-            continue
-        loc = ET.SubElement(ET.SubElement(urlset, f"{{{SITEMAP}}}url"), f"{{{SITEMAP}}}loc")
-        loc.text = absolute(config, path.removesuffix("index.html"))
-    ET.indent(urlset)
-    return (
-        b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(urlset, encoding="utf-8") + b"\n"
-    )
+        if path != "404.html":
+            loc = xml_escape(absolute(config, path.removesuffix("index.html")))
+            lines.append(f"  <url>\n    <loc>{loc}</loc>\n  </url>")
+    lines.append("</urlset>\n")
+    return "\n".join(lines).encode("utf-8")

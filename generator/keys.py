@@ -54,6 +54,7 @@ class KeyMemo:
     )
     named: dict[str, tuple[object, str]] = field(default_factory=dict)
     base: str = ""
+    json_parts: dict[str, bytes] = field(default_factory=dict)  # papers.json, per item key
     computed: int = 0  # keys computed anew since loaded: the memo is worth saving again
 
     def digest(self, name: str, *parts: object) -> str:

@@ -704,6 +704,37 @@ def _plain(text: str) -> bool:
     return _PLAIN_TEXT_RE.fullmatch(text) is not None and not _has_url_hint(text)
 
 
+# What markdown-it leaves alone inside a bare URL of a plain paragraph: no emphasis,
+# escape, entity, code, link or math can start there.
+_INERT_URL_RE = re.compile(r"[A-Za-z0-9/:.\-?=%,;@+#()!']*")
+
+
+def _plain_with_links(one: str) -> str | None:
+    """One plain paragraph with bare URLs, drawn as the Markdown path draws it (each link
+    normalised, validated, marked rel), or None when anything else is in it."""
+    matches = _url_matches(one)
+    rest, last = [], 0
+    for match in matches:
+        if not _INERT_URL_RE.fullmatch(match.group(0)):
+            return None
+        rest.append(one[last : match.start()])
+        last = match.end()
+    rest.append(one[last:])
+    if not all(_PLAIN_TEXT_RE.fullmatch(part) for part in rest):
+        return None
+    md = _abstract_md()
+    out, last = ["<p>"], 0
+    for link in _bare_links(one):
+        href = md.normalizeLink(link.href)
+        if not md.validateLink(href):
+            continue
+        out.append(escapeHtml(one[last : link.start]))
+        out.append(f'<a href="{escapeHtml(href)}" rel="{LINK_REL}">{escapeHtml(link.text)}</a>')
+        last = link.end
+    out.append(escapeHtml(one[last:]) + "</p>\n")
+    return "".join(out)
+
+
 def render_title(title: str) -> str:
     """Inline HTML for a title: escaped text, math as MathML, bold/italic; never a link."""
     text = " ".join(_clean(title).split())
@@ -717,8 +748,12 @@ def render_abstract(
 ) -> tuple[str, list[Diagnostic]]:
     """Block HTML for an abstract, and a warning for each formula that could not render."""
     one = _clean(text).strip()
-    if one[:1].isalpha() and "\n" not in one and "  " not in one and _plain(one):
-        return "<p>" + one.replace('"', "&quot;") + "</p>\n", []  # one plain paragraph
+    if one[:1].isalpha() and "\n" not in one and "  " not in one:
+        if _plain(one):
+            return "<p>" + one.replace('"', "&quot;") + "</p>\n", []  # one plain paragraph
+        linked = _plain_with_links(one)
+        if linked is not None:
+            return linked, []
     diagnostics: list[Diagnostic] = []
     env: dict[str, Any] = {"path": path, "line": line, "diagnostics": diagnostics}
     return str(_abstract_md().render(_clean(text), env)), diagnostics

@@ -104,6 +104,21 @@ def build_model(
     return site, diagnostics
 
 
+def paper_texts(records: Iterable[Record]) -> list[tuple[str, str, str]]:
+    """(slug, title, abstract) of each record that will be a paper, as `to_paper` reads
+    them, by slug: what related papers are computed from, before the model is built."""
+    out = []
+    for record in records:
+        get = _Fields(record.meta, "", [], record.path)
+        if not get.boolean("draft"):
+            out.append((record.slug, *_texts(record.slug, get)))
+    return sorted(out)
+
+
+def _texts(slug: str, get: _Fields) -> tuple[str, str]:
+    return get.text("title") or slug.replace("-", " "), get.text("abstract") or ""
+
+
 def newest_first(paper: Paper) -> tuple[int, str, str]:
     return (-paper.date.toordinal(), paper.title.casefold(), paper.slug)
 
@@ -119,8 +134,7 @@ def to_paper(
     get = _Fields(record.meta, shown, diagnostics, record.path)
     if get.boolean("draft"):
         return None
-    title = get.text("title") or record.slug.replace("-", " ")
-    abstract = get.text("abstract") or ""
+    title, abstract = _texts(record.slug, get)
     for key in record.meta:
         if key not in KNOWN_FIELDS:
             diagnostics.append(

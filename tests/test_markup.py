@@ -593,3 +593,25 @@ def test_plain_text_shortcut_on_every_seed_entry() -> None:
                 assert markup.render_abstract(text)[0] == _full_abstract(text)
                 checked += 1
     assert checked > 300
+
+
+URL_PIECES = [
+    "We propose", "a model", "code", "at", "(see", ")", ".", ",", "!", "?", ":", "'", '"', "é",
+    "https://github.com/a/b", "github.com/x/y-z", "https://x.org/a?b=1", "http://a.b/c#d",
+    "https://x.org/p(1)", "www.github.com/a/b", "https://x.org/%41", "https://", "http://x",
+    "https://x.org/a:b", "javascript://x", "https://x.org/a'b'", "huggingface.co/m/n",
+    "https://x.org/a_b", "https://x.org/*a*", "https://x.org/a&b", "a_b", "x*y",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(URL_PIECES), min_size=1, max_size=12), st.booleans())
+def test_plain_paragraph_with_links_is_drawn_as_markdown_draws_it(pieces, glue) -> None:
+    """The fast path for one plain paragraph with bare URLs gives the Markdown path's HTML
+    whenever it applies (it declines anything it cannot be sure of)."""
+    text = ("" if glue else " ").join(["Text", *pieces])
+    fast = markup._plain_with_links(text)
+    if fast is not None:
+        slow = str(
+            markup._abstract_md().render(text, {"path": "", "line": None, "diagnostics": []})
+        )
+        assert fast == slow

@@ -13,7 +13,7 @@ import pytest
 
 from generator import related
 from generator.models import Paper
-from generator.related import cached_related, related_papers, tfidf
+from generator.related import Pending, RelatedMemo, cached_related, related_papers, texts_of, tfidf
 
 if TYPE_CHECKING:
     from conftest import BuiltSite
@@ -162,25 +162,27 @@ def test_pruned_scores_leave_out_the_most_common_terms_first(monkeypatch) -> Non
 
 
 def test_the_result_is_cached_until_the_corpus_or_count_changes(tmp_path: Path, monkeypatch):
-    first = cached_related(tmp_path, CORPUS, 3)
+    first = cached_related(tmp_path, texts_of(CORPUS), 3)
     assert json.loads((tmp_path / related.CACHE_FILE).read_text())["key"]
 
     def boom(*_: object) -> None:
         raise AssertionError("recomputed")
 
     monkeypatch.setattr(related, "related_papers", boom)
-    assert cached_related(tmp_path, list(reversed(CORPUS)), 3) == first
+    assert cached_related(tmp_path, texts_of(list(reversed(CORPUS))), 3) == first
     with pytest.raises(AssertionError, match="recomputed"):
-        cached_related(tmp_path, CORPUS, 2)
+        cached_related(tmp_path, texts_of(CORPUS), 2)
     edited = [*CORPUS[:-1], paper("robot-walk", CORPUS[-1].title, "Now about speech.")]
     with pytest.raises(AssertionError, match="recomputed"):
-        cached_related(tmp_path, edited, 3)
+        cached_related(tmp_path, texts_of(edited), 3)
 
 
 def test_a_damaged_cache_is_recomputed(tmp_path: Path) -> None:
     (tmp_path / related.CACHE_FILE).write_text('{"key": 1, "slugs": [')
-    assert cached_related(tmp_path, CORPUS, 3) == related_papers(CORPUS, 3)
-    assert cached_related(tmp_path / "missing" / "dir", CORPUS, 3) == related_papers(CORPUS, 3)
+    assert cached_related(tmp_path, texts_of(CORPUS), 3) == related_papers(CORPUS, 3)
+    assert cached_related(tmp_path / "missing" / "dir", texts_of(CORPUS), 3) == related_papers(
+        CORPUS, 3
+    )
 
 
 def test_seed_paper_pages_link_their_related_papers(seed_site: BuiltSite) -> None:
@@ -199,3 +201,22 @@ def test_seed_paper_pages_link_their_related_papers(seed_site: BuiltSite) -> Non
         shown += 1
     assert shown >= len(papers) * 0.9
     assert (seed_site.root / ".digest-cache" / related.CACHE_FILE).is_file()
+
+
+def test_pending_computes_in_another_process_and_caches(tmp_path: Path) -> None:
+    """A cold build computes related papers in a forked process while it builds the model;
+    the next build finds them in the cache without forking."""
+    texts = texts_of(CORPUS)
+    pending = Pending(tmp_path, texts, 3, RelatedMemo())
+    assert pending.process is not None
+    assert pending.result(texts) == related_papers(CORPUS, 3)
+    again = Pending(tmp_path, texts, 3, RelatedMemo())
+    assert again.process is None
+    assert again.result(texts) == related_papers(CORPUS, 3)
+
+
+def test_pending_for_other_papers_is_computed_for_the_papers_shown(tmp_path: Path) -> None:
+    memo = RelatedMemo()
+    pending = Pending(tmp_path, texts_of(CORPUS[:4]), 3, memo)
+    assert pending.result(texts_of(CORPUS)) == related_papers(CORPUS, 3)
+    assert memo.inputs == (3, texts_of(CORPUS))

@@ -93,7 +93,7 @@ def discovery(site: Path) -> dict[str, float]:
     """Related papers cold and cached, and the pages the filters and e-mails add."""
     from generator.config import load_config
     from generator.ingest import load_records
-    from generator.related import cached_related, related_papers
+    from generator.related import cached_related, related_papers, texts_of
     from generator.render import plan
     from generator.site import build_model
 
@@ -104,9 +104,9 @@ def discovery(site: Path) -> dict[str, float]:
     related_papers(model.papers, config.related)
     cold, cold_cpu = time.perf_counter() - start, time.process_time() - cpu
     cache = Path(tempfile.mkdtemp(prefix="related-"))
-    cached_related(cache, model.papers, config.related)
+    cached_related(cache, texts_of(model.papers), config.related)
     start = time.perf_counter()
-    cached_related(cache, model.papers, config.related)
+    cached_related(cache, texts_of(model.papers), config.related)
     warm = time.perf_counter() - start
     shutil.rmtree(cache)
     pages = list(plan(model))
