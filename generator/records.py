@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from .errors import Diagnostic, error
+from .front import read_front
 from .models import Record
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -68,8 +69,11 @@ def parse_record(
         closing = len(text) - 4
     if closing == -1:
         return None, [error(shown, 1, "the front matter has no closing `---` line")]
+    front = text[4 : closing + 1]
     try:
-        meta = yaml.load(text[4 : closing + 1], Loader=_Loader)
+        meta = read_front(front)
+        if meta is None:
+            meta = yaml.load(front, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

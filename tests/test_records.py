@@ -8,7 +8,11 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
+from generator.front import read_front
 from generator.models import Record
 from generator.records import dump_record, parse_record, read_record, write_atomic
 
@@ -220,3 +224,51 @@ def test_dump_and_parse_round_trip(meta):
     assert problems == [] and record is not None
     assert (record.meta, record.body) == (meta, "body\n---\nmore\n")
     assert dump_record(record) == text
+
+
+TRICKY = [
+    "plain words", "it's", "a: b", "a #b", "#c", "- d", "yes", "No", "on", "null", "~", "",
+    " lead", "trail ", "12", "012", "0x1F", "1_000", "1:20", "+3", "-3", "1.5", ".inf", "1e5",
+    "2024-02-29", "2024-02-30", "2024-1-2", "2024-01-02 10:00", "true", "True", "false",
+    "'quoted'", '"dq"', "x'y", "tab\there", "bell\x07", "nbsp\xa0x", "é ünï 模型", "<<", "=",
+    "[flow]", "{map}", "a, b", "*alias", "&anchor", "!tag", "|", ">", "%", "@", "`", "key:",
+    "line\u2028sep", "\ufeffbom", "a  b", "emoji 🙂", "surrogate?", "?", ":", "-",
+]  # fmt: skip
+KEYS = ["title", "abstract", "authors_count", "published", "sources", "tags", "yes", "x y"]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(KEYS),
+            st.one_of(
+                st.sampled_from(TRICKY),
+                st.text(max_size=12),
+                st.integers(-5, 10**20),
+                st.booleans(),
+                st.none(),
+                st.dates(),
+                st.lists(st.sampled_from(TRICKY), max_size=3),
+            ),
+        ),
+        max_size=6,
+    )
+)
+def test_front_matter_read_directly_is_what_yaml_reads(fields) -> None:
+    """Records as `digest ingest` writes them, with awkward values: the direct reader gives
+    YAML's result exactly, or declines."""
+    record = Record(slug="s", meta=dict(fields), body="")
+    front = dump_record(record).split("---\n")[1]
+    direct = read_front(front)
+    if direct is not None:
+        expected = yaml.safe_load(front)
+        assert direct == expected
+        assert [type(v) for v in direct.values()] == [type(v) for v in expected.values()]
+
+
+@given(st.lists(st.sampled_from([*(f"k: {t}" for t in TRICKY), "k:", "- x", "- ", "k2: v"])))
+def test_front_matter_lines_the_direct_reader_accepts_read_as_in_yaml(lines) -> None:
+    front = "".join(f"{line}\n" for line in lines)
+    direct = read_front(front)
+    if direct is not None:
+        assert direct == yaml.safe_load(front)
