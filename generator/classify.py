@@ -90,18 +90,19 @@ def classify(
 
     A record's own `topic` wins; its own `tags` come first and are kept whatever the cap.
     """
-    t, a = words(title), words(abstract)
-    chosen = topic or _best_topic(config, t, a)
-    tag_scores = scores(config.tags, t, a)
+    # topics and tags scored in one pass over the text: two took twice as long
+    both = scores((*config.topics, *config.tags), words(title), words(abstract))
+    topic_scores, tag_scores = both[: len(config.topics)], both[len(config.topics) :]
+    chosen = topic or _best_topic(config, topic_scores)
     order = sorted(range(len(config.tags)), key=lambda i: (-tag_scores[i], i))
     ranked = [config.tags[i].name for i in order if tag_scores[i] > 0]
     tags = merge_tags(config, list(extra), ranked)
     return Classification(chosen, tags)
 
 
-def _best_topic(config: Config, title: str, abstract: str) -> str:
+def _best_topic(config: Config, topic_scores: list[int]) -> str:
     best, best_score = config.other_topic, 0
-    for rule, points in zip(config.topics, scores(config.topics, title, abstract), strict=True):
+    for rule, points in zip(config.topics, topic_scores, strict=True):
         if points > best_score:
             best, best_score = rule.name, points
     return best
