@@ -379,6 +379,7 @@ class BuildSession:
         self.root, self.config_path, self.output = root.resolve(), config_path, output
         self.base_url = base_url
         self.state = SessionState()
+        self.state.keys.json_parts = {}  # each build re-encodes only the papers that changed
 
     def build(self, changed: Collection[str] = ()) -> BuildResult:
         """Build again; raise DigestError (with file:line) when the site cannot be built,

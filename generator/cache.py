@@ -7,7 +7,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from .records import write_atomic
+from .records import open_atomic
 
 CACHE_DIR = ".digest-cache"
 
@@ -26,9 +26,8 @@ def save_cache(root: Path, name: str, stamp: object, data: dict[Any, Any]) -> No
     is not saved, which costs the next build time, never its result."""
     folder = root / CACHE_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    try:
-        blob = pickle.dumps((stamp, data), protocol=pickle.HIGHEST_PROTOCOL)
+    try:  # streamed: at 100,000 papers the ingest cache pickles to hundreds of MB
+        with open_atomic(folder / f"{name}.pickle") as handle:
+            pickle.dump((stamp, data), handle, protocol=pickle.HIGHEST_PROTOCOL)
     except (RecursionError, pickle.PicklingError, TypeError):
         (folder / f"{name}.pickle").unlink(missing_ok=True)
-        return
-    write_atomic(folder / f"{name}.pickle", blob)

@@ -54,7 +54,9 @@ class KeyMemo:
     )
     named: dict[str, tuple[object, str]] = field(default_factory=dict)
     base: str = ""
-    json_parts: dict[str, bytes] = field(default_factory=dict)  # papers.json, per item key
+    # papers.json's part per paper by item key, for a session's next build (see BuildSession);
+    # a single build keeps none
+    json_parts: dict[str, bytes] | None = None
     computed: int = 0  # keys computed anew since loaded: the memo is worth saving again
 
     def digest(self, name: str, *parts: object) -> str:

@@ -9,7 +9,7 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .records import write_atomic
+from .records import open_atomic
 
 FORMAT = 2
 
@@ -91,5 +91,5 @@ def load_manifest(cache: Path, output: Path) -> Manifest:
 
 def save_manifest(cache: Path, output: Path, manifest: Manifest) -> None:
     cache.mkdir(parents=True, exist_ok=True)
-    data = pickle.dumps((FORMAT, manifest), protocol=pickle.HIGHEST_PROTOCOL)
-    write_atomic(manifest_path(cache, output), data)
+    with open_atomic(manifest_path(cache, output)) as handle:
+        pickle.dump((FORMAT, manifest), handle, protocol=pickle.HIGHEST_PROTOCOL)

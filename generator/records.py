@@ -9,7 +9,10 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import yaml
 
@@ -105,7 +108,16 @@ def dump_record(record: Record) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so a crash leaves either the old or the new file whole.
+    """Replace `path` with `data` so a crash leaves either the old or the new file whole."""
+    with open_atomic(path) as handle:
+        handle.write(data)
+
+
+@contextmanager
+def open_atomic(path: Path) -> Iterator[BinaryIO]:
+    """A file to write that replaces `path` when the block ends (and is discarded when it
+    raises), so a crash leaves either the old or the new file whole; a big cache can be
+    streamed into it rather than made whole in memory first.
 
     Only a replacement is synced to disk before the rename: a new file has no old version to
     keep, and syncing each of 10,000 new records took two thirds of a first ingest. The file
@@ -119,7 +131,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fchmod(handle.fileno(), _NEW_FILE_MODE if mode is None else mode)
             if mode is not None:
@@ -128,7 +140,3 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-
-
-def write_record(path: Path, record: Record) -> None:
-    write_atomic(path, dump_record(record).encode("utf-8"))

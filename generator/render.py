@@ -57,7 +57,9 @@ class PaperView:
 
     @cached_property
     def description(self) -> str:
-        text = self.abstract_text
+        # not through abstract_text: list items need only this, and a view is kept for
+        # every paper shown in a list (at 100,000 papers the abstracts' text was 150 MB)
+        text = self.__dict__.get("abstract_text") or plain_text(self.paper.abstract)
         return text if len(text) <= 200 else text[:197].rsplit(" ", 1)[0] + "…"
 
     @cached_property
@@ -86,6 +88,10 @@ class Views(Mapping[str, PaperView]):
             near = tuple(self._papers[s] for s in self._related.get(slug, ()) if s in self._papers)
             view = self._made[slug] = PaperView(paper, near)
         return view
+
+    def forget(self, slug: str) -> None:
+        """Drop a view once its paper's page is drawn (it is made again if needed)."""
+        self._made.pop(slug, None)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._papers)

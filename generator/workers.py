@@ -73,7 +73,9 @@ def _draw(renderer: Renderer, writer: Writer, jobs: Sequence[Job]) -> Drawn:
             written = writer.write(job.page.path, renderer.render(job.page, helpers), job.key)
             drawn.append((job.page.path, written))
             if job.page.kind == "paper":
-                done.diagnostics.extend(renderer.views[job.page.context["slug"]].diagnostics)
+                slug = job.page.context["slug"]
+                done.diagnostics.extend(renderer.views[slug].diagnostics)
+                renderer.views.forget(slug)  # memory stays bounded at 100,000 papers
         writer.flush()
         done.files = [(path, writer.entries[path], written) for path, written in drawn]
     except DigestError as exc:

