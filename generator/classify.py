@@ -38,7 +38,8 @@ class _Index:
     terms: dict[tuple[str, ...], tuple[int, ...]]
     single: frozenset[str]
     starts: frozenset[str]
-    longest: int
+    phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]]  # first word → (term, " a b ")
+    rules: int
 
 
 @lru_cache(maxsize=64)
@@ -50,32 +51,36 @@ def _index(rules: tuple[Rule, ...]) -> _Index:
             if key:
                 terms.setdefault(key, set()).add(i)
     single = frozenset(k[0] for k in terms if len(k) == 1)
-    starts = frozenset(k[0] for k in terms if len(k) > 1)
-    longest = max((len(k) for k in terms), default=1)
-    return _Index({k: tuple(sorted(v)) for k, v in terms.items()}, single, starts, longest)
+    phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for key in terms:
+        if len(key) > 1:
+            phrases.setdefault(key[0], []).append((key, f" {' '.join(key)} "))
+    index = {k: tuple(sorted(v)) for k, v in terms.items()}
+    by_start = {word: tuple(found) for word, found in phrases.items()}
+    return _Index(index, single, frozenset(phrases), by_start, len(rules))
 
 
 def _found(index: _Index, text: str) -> set[tuple[str, ...]]:
-    """The taxonomy terms present in `text` as whole words (one pass over its n-grams)."""
+    """The taxonomy terms present in `text` (as made by `words`) as whole words: single
+    words by set intersection, phrases by substring search among those whose first word is
+    in the text."""
     tokens = text.split()
     found = {(word,) for word in index.single.intersection(tokens)}
-    if index.starts.isdisjoint(tokens):
-        return found
-    terms, starts = index.terms, index.starts
-    for i, token in enumerate(tokens):
-        if token in starts:
-            for n in range(2, index.longest + 1):
-                gram = tuple(tokens[i : i + n])
-                if gram in terms:
-                    found.add(gram)
+    for start in index.starts.intersection(tokens):
+        for term, spaced in index.phrases[start]:
+            if spaced in text:
+                found.add(term)
     return found
 
 
 def scores(rules: tuple[Rule, ...], title: str, abstract: str) -> list[int]:
     """Per rule: each of its terms counts TITLE_WEIGHT if in the title, plus 1 if in the
     abstract (arguments as produced by `words`)."""
-    index = _index(rules)
-    totals = [0] * len(rules)
+    return _scores(_index(rules), title, abstract)
+
+
+def _scores(index: _Index, title: str, abstract: str) -> list[int]:
+    totals = [0] * index.rules
     for weight, text in ((TITLE_WEIGHT, title), (1, abstract)):
         for term in _found(index, text):
             for i in index.terms[term]:
@@ -83,20 +88,41 @@ def scores(rules: tuple[Rule, ...], title: str, abstract: str) -> list[int]:
     return totals
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Taxonomy:
+    """A config's topics and tags, indexed once for a build: looking the index up per paper
+    (an lru_cache hashing every rule) cost as much as classifying."""
+
+    config: Config
+    index: _Index  # topics then tags, scored in one pass over a text
+    canonical: dict[str, str]
+
+
+def taxonomy(config: Config) -> Taxonomy:
+    both = _index((*config.topics, *config.tags))
+    return Taxonomy(config, both, _canonical_tags(config.tags))
+
+
 def classify(
-    config: Config, title: str, abstract: str, topic: str | None = None, extra: tuple = ()
+    config: Config,
+    title: str,
+    abstract: str,
+    topic: str | None = None,
+    extra: tuple = (),
+    known: Taxonomy | None = None,
 ) -> Classification:
     """The best-scoring topic (taxonomy order breaks ties; `Other` if none) and the best tags.
 
     A record's own `topic` wins; its own `tags` come first and are kept whatever the cap.
+    `known`: `taxonomy(config)`, made once by a caller classifying many papers.
     """
-    # topics and tags scored in one pass over the text: two took twice as long
-    both = scores((*config.topics, *config.tags), words(title), words(abstract))
+    known = known if known is not None and known.config is config else taxonomy(config)
+    both = _scores(known.index, words(title), words(abstract))
     topic_scores, tag_scores = both[: len(config.topics)], both[len(config.topics) :]
     chosen = topic or _best_topic(config, topic_scores)
     order = sorted(range(len(config.tags)), key=lambda i: (-tag_scores[i], i))
     ranked = [config.tags[i].name for i in order if tag_scores[i] > 0]
-    tags = merge_tags(config, list(extra), ranked)
+    tags = _merge(known.canonical, list(extra), ranked)
     return Classification(chosen, tags)
 
 
@@ -117,7 +143,10 @@ def tag_key(name: str) -> str:
 def merge_tags(config: Config, own: list[str], automatic: list[str]) -> tuple[str, ...]:
     """The user's tags first, then automatic ones up to MAX_TAGS; one name per tag key,
     spelled as the taxonomy spells it."""
-    canonical = _canonical_tags(config.tags)
+    return _merge(_canonical_tags(config.tags), own, automatic)
+
+
+def _merge(canonical: dict[str, str], own: list[str], automatic: list[str]) -> tuple[str, ...]:
     seen: set[str] = set()
     out: list[str] = []
     for i, name in enumerate([*own, *automatic]):

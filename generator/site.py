@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .classify import Classification, classify, tag_key
+from .classify import Classification, Taxonomy, classify, tag_key, taxonomy
 from .config import Config
 from .errors import Diagnostic, warning
 from .markup import external_href
@@ -78,13 +78,16 @@ def build_model(
     diagnostics: list[Diagnostic] = []
     papers = []
     made: dict[str, tuple[Record, Config, Paper | None, list[Diagnostic]]] = {}
+    tax: Taxonomy | None = None
     for record in records:
         known = memo.papers.get(record.slug)
         if known and same_config and known[0] is record and record.slug not in stale:
             made[record.slug] = known
         else:
             notes: list[Diagnostic] = []
-            paper = to_paper(config, record, notes, memo.classes)
+            if tax is None:
+                tax = taxonomy(config)
+            paper = to_paper(config, record, notes, memo.classes, tax)
             made[record.slug] = (record, config, paper, notes)
         paper, notes = made[record.slug][2:]
         diagnostics.extend(notes)
@@ -128,8 +131,10 @@ def to_paper(
     record: Record,
     diagnostics: list[Diagnostic],
     classes: dict[bytes, Classification] | None = None,
+    known: Taxonomy | None = None,
 ) -> Paper | None:
-    """A record as a Paper; fields of the wrong type are reported and ignored."""
+    """A record as a Paper; fields of the wrong type are reported and ignored. `known`: the
+    config's taxonomy, when the caller made it already."""
     shown = f"content/papers/{record.slug}.md"
     get = _Fields(record.meta, shown, diagnostics, record.path)
     if get.boolean("draft"):
@@ -145,7 +150,7 @@ def to_paper(
     question = _question(title, abstract, topic, own_tags)
     found = classes.get(question) if classes is not None else None
     if found is None:
-        found = classify(config, title, abstract, topic, own_tags)
+        found = classify(config, title, abstract, topic, own_tags, known)
         if classes is not None:
             classes[question] = found
     return Paper(
