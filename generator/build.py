@@ -37,7 +37,7 @@ from .keys import (
 from .manifest import Manifest, load_manifest, save_manifest
 from .markup import highlight_css
 from .notes_edit import NotesEdit, notes_edits
-from .related import Pending, RelatedMemo, cached_related, texts_of
+from .related_cache import Pending, RelatedMemo, cached_related, texts_of
 from .render import (
     Page,
     Renderer,

@@ -27,7 +27,7 @@ def save_cache(root: Path, name: str, stamp: object, data: dict[Any, Any]) -> No
     folder = root / CACHE_DIR
     folder.mkdir(parents=True, exist_ok=True)
     try:  # streamed: at 100,000 papers the ingest cache pickles to hundreds of MB
-        with open_atomic(folder / f"{name}.pickle") as handle:
+        with open_atomic(folder / f"{name}.pickle", durable=False) as handle:
             pickle.dump((stamp, data), handle, protocol=pickle.HIGHEST_PROTOCOL)
     except (RecursionError, pickle.PicklingError, TypeError):
         (folder / f"{name}.pickle").unlink(missing_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -10,7 +11,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
 
 from .config import Config
 from .keys import KeyMemo, digest
@@ -188,7 +188,7 @@ def sitemap(config: Config, page_paths: Iterable[str]) -> bytes:
     lines = ['<?xml version="1.0" encoding="utf-8"?>', f'<urlset xmlns="{SITEMAP}">']
     for path in page_paths:
         if path != "404.html":
-            loc = xml_escape(absolute(config, path.removesuffix("index.html")))
+            loc = html.escape(absolute(config, path.removesuffix("index.html")), quote=False)
             lines.append(f"  <url>\n    <loc>{loc}</loc>\n  </url>")
     lines.append("</urlset>\n")
     return "\n".join(lines).encode("utf-8")

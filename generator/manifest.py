@@ -91,5 +91,5 @@ def load_manifest(cache: Path, output: Path) -> Manifest:
 
 def save_manifest(cache: Path, output: Path, manifest: Manifest) -> None:
     cache.mkdir(parents=True, exist_ok=True)
-    with open_atomic(manifest_path(cache, output)) as handle:
+    with open_atomic(manifest_path(cache, output), durable=False) as handle:
         pickle.dump((FORMAT, manifest), handle, protocol=pickle.HIGHEST_PROTOCOL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,8 +65,15 @@ class Record:
     body: str = ""
     path: Path | None = None
 
-    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
-        return Record, (self.slug, self.meta, self.body, self.path)  # see manifest.Entry
+    def __reduce__(self) -> tuple[Callable[..., Record], tuple[object, ...]]:
+        # see manifest.Entry; the path as text: pickling Path objects (their parts) was a
+        # third of saving the ingest cache
+        path = None if self.path is None else str(self.path)
+        return _record, (self.slug, self.meta, self.body, path)
+
+
+def _record(slug: str, meta: dict[str, Any], body: str, path: str | None) -> Record:
+    return Record(slug, meta, body, None if path is None else Path(path))
 
 
 @dataclass(frozen=True, slots=True)

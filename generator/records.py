@@ -114,7 +114,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 @contextmanager
-def open_atomic(path: Path) -> Iterator[BinaryIO]:
+def open_atomic(path: Path, durable: bool = True) -> Iterator[BinaryIO]:
     """A file to write that replaces `path` when the block ends (and is discarded when it
     raises), so a crash leaves either the old or the new file whole; a big cache can be
     streamed into it rather than made whole in memory first.
@@ -122,6 +122,7 @@ def open_atomic(path: Path) -> Iterator[BinaryIO]:
     Only a replacement is synced to disk before the rename: a new file has no old version to
     keep, and syncing each of 10,000 new records took two thirds of a first ingest. The file
     keeps the mode of the one it replaces (mkstemp's 0600 made new records private).
+    A cache, which a crash only costs time, is not synced (`durable=False`).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -134,7 +135,7 @@ def open_atomic(path: Path) -> Iterator[BinaryIO]:
             yield handle
             handle.flush()
             os.fchmod(handle.fileno(), _NEW_FILE_MODE if mode is None else mode)
-            if mode is not None:
+            if mode is not None and durable:
                 os.fsync(handle.fileno())
         os.replace(temp, path)
     except BaseException:

@@ -38,11 +38,30 @@ def inputs_digest(config: Path, folders: Iterable[Path], options: object, versio
     h.update(_stamp(config))
     for folder in folders:
         h.update(b"\x01" + str(folder).encode())
-        for top, dirs, files in os.walk(folder):
-            dirs.sort()
-            for name in sorted(files):
-                h.update(_stamp(Path(top, name)))
+        _stamp_tree(h, str(folder))
     return h.hexdigest()
+
+
+def _stamp_tree(h: hashlib.blake2b, folder: str) -> None:
+    """Every file under `folder` in name order (scandir and strings: os.walk and Path
+    objects were a fifth of an edit's build at 10,000 records); bytecode caches skipped."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name != "__pycache__":
+                _stamp_tree(h, entry.path)
+            continue
+        try:
+            stat = entry.stat()
+        except OSError:
+            line = f"{entry.path}\x00missing\n"
+        else:
+            line = f"{entry.path}\x00{stat.st_size}\x00{stat.st_mtime_ns}\n"
+        h.update(line.encode("utf-8", "surrogateescape"))
 
 
 def _stamp(path: Path) -> bytes:

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-from generator import related
+from generator import related, related_cache
 from generator.models import Paper
-from generator.related import Pending, RelatedMemo, cached_related, related_papers, texts_of, tfidf
+from generator.related import related_papers, tfidf
+from generator.related_cache import Pending, RelatedMemo, cached_related, texts_of
 
 if TYPE_CHECKING:
     from conftest import BuiltSite
@@ -163,7 +164,7 @@ def test_pruned_scores_leave_out_the_most_common_terms_first(monkeypatch) -> Non
 
 def test_the_result_is_cached_until_the_corpus_or_count_changes(tmp_path: Path, monkeypatch):
     first = cached_related(tmp_path, texts_of(CORPUS), 3)
-    assert json.loads((tmp_path / related.CACHE_FILE).read_text())["key"]
+    assert json.loads((tmp_path / related_cache.CACHE_FILE).read_text())["key"]
 
     def boom(*_: object) -> None:
         raise AssertionError("recomputed")
@@ -178,7 +179,7 @@ def test_the_result_is_cached_until_the_corpus_or_count_changes(tmp_path: Path, 
 
 
 def test_a_damaged_cache_is_recomputed(tmp_path: Path) -> None:
-    (tmp_path / related.CACHE_FILE).write_text('{"key": 1, "slugs": [')
+    (tmp_path / related_cache.CACHE_FILE).write_text('{"key": 1, "slugs": [')
     assert cached_related(tmp_path, texts_of(CORPUS), 3) == related_papers(CORPUS, 3)
     assert cached_related(tmp_path / "missing" / "dir", texts_of(CORPUS), 3) == related_papers(
         CORPUS, 3
@@ -200,7 +201,7 @@ def test_seed_paper_pages_link_their_related_papers(seed_site: BuiltSite) -> Non
         assert all((seed_site.output / t / "index.html").is_file() for t in targets)
         shown += 1
     assert shown >= len(papers) * 0.9
-    assert (seed_site.root / ".digest-cache" / related.CACHE_FILE).is_file()
+    assert (seed_site.root / ".digest-cache" / related_cache.CACHE_FILE).is_file()
 
 
 def test_pending_computes_in_another_process_and_caches(tmp_path: Path) -> None:
