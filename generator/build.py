@@ -164,8 +164,10 @@ def build_site(
                 state.ingest = (
                     load_cache(root, "ingest", GENERATOR_VERSION).get("cache") or state.ingest
                 )
+        settled = state.ingest.settled
         with timed("ingest"):
             ingested = ingest(root, config, cache=state.ingest)
+        merged = state.ingest.settled is not settled  # the merge ran: worth saving
         result.diagnostics.extend(ingested.diagnostics)
         pending = None
         if fresh_state:  # computed (if not cached) in another process while the model is made
@@ -201,7 +203,7 @@ def build_site(
                 writer.remove_stale()
                 state.manifest = writer.manifest()
                 if fresh_state:  # a session keeps them in memory; the manifest is checked on disk
-                    save_caches(root, cache, out, config, state, previous, ingested)
+                    save_caches(root, cache, out, config, state, previous, ingested, merged)
             result.written = writer.written
             result.stats = writer.stats
         finally:
@@ -243,6 +245,9 @@ class Drawing:
     drawn: int
 
 
+REREAD = 20  # files an ingest may read again rather than save its cache (see save_caches)
+
+
 def save_caches(
     root: Path,
     cache: Path,
@@ -251,14 +256,17 @@ def save_caches(
     state: SessionState,
     previous: Manifest,
     ingested: IngestResult,
+    merged: bool,
 ) -> None:
-    """Save what changed: pickling unchanged caches was a sixth of a no-change build."""
+    """Save what changed: pickling unchanged caches was a sixth of a no-change build. The
+    ingest cache is not saved for a few files read again (an edit): the next build reads
+    them again too, which costs less than pickling every record."""
     assert state.manifest is not None
     if not state.manifest.same_as(previous):
         save_manifest(cache, out, state.manifest)
     if state.model.classes_added:
         save_cache(root, "classes", taxonomy_stamp(config), state.model.classes)
-    if ingested.parsed:
+    if merged or ingested.parsed > max(REREAD, len(state.ingest.records) // 100):
         save_cache(root, "ingest", GENERATOR_VERSION, {"cache": state.ingest})
     if state.keys.computed:
         save_cache(root, "keys", GENERATOR_VERSION, {"memo": state.keys.saved()})
