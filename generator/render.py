@@ -3,6 +3,7 @@ page, and rendering one page as a pure function of its inputs."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -15,6 +16,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from .cache import CACHE_DIR
 from .charts import bar_chart, small_multiples, table_rows, trend
 from .classify import tag_key
 from .config import Config
@@ -132,6 +134,7 @@ def make_env(root: Path, config: Config) -> jinja2.Environment:
     loader = jinja2.FileSystemLoader([str(d / "templates") for d in theme_dirs(root, config)])
     env = jinja2.Environment(
         loader=loader,
+        bytecode_cache=_bytecode_cache(root / CACHE_DIR / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -143,6 +146,24 @@ def make_env(root: Path, config: Config) -> jinja2.Environment:
     env.filters["tojson_ld"] = _script_json
     env.filters["listing_label"] = listing_label
     return env
+
+
+def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between builds (checked against each template's source):
+    compiling the theme took 0.3 s of every `digest build`. None when it cannot be kept."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+def compile_all(env: jinja2.Environment) -> None:
+    """Compile (or load) every template now, e.g. before forking workers that would each
+    compile them again; a template that does not compile is left to fail where it is used."""
+    for name in env.list_templates(extensions=["html", "xml", "txt"]):
+        with contextlib.suppress(jinja2.TemplateError):
+            env.get_template(name)
 
 
 def listing_label(group: Group) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import Diagnostic, DigestError, error
 from .manifest import Entry, Manifest
-from .render import Page, Renderer
+from .render import Page, Renderer, compile_all
 from .write import Writer
 
 # Below this many pages a worker process costs more than it saves.
@@ -91,6 +91,7 @@ def _draw_forked(
     meanwhile: Callable[[], None],
 ) -> Drawn:
     context = multiprocessing.get_context("fork")
+    compile_all(renderer.env)  # once here, not once in each worker
     writer.flush()  # the writer's threads idle while the workers are forked
     started = []
     for i in range(workers):
