@@ -24,10 +24,12 @@ from .exports import exports
 from .ingest import IngestCache, IngestResult, ingest
 from .keys import (
     GENERATOR_VERSION,
+    Bases,
     Keyed,
     KeyMemo,
     digest,
     folder_digest,
+    make_bases,
     page_digest,
     page_digests,
     paper_digests,
@@ -39,6 +41,7 @@ from .markup import highlight_css
 from .notes_edit import NotesEdit, notes_edits
 from .related_cache import Pending, RelatedMemo, cached_related, texts_of
 from .render import (
+    PAPER_TEMPLATE,
     Page,
     Renderer,
     Views,
@@ -94,6 +97,7 @@ class SessionState:
     manifest: Manifest | None = None
     # the template environment and drawn list items, valid while `drawing_key` holds
     drawing_key: str = ""
+    bases: Bases | None = None  # of the last build's keys (keys.make_bases)
     env: jinja2.Environment | None = None
     items: dict[tuple[str, str], str] = field(default_factory=dict)
     related: RelatedMemo = field(default_factory=RelatedMemo)
@@ -306,10 +310,16 @@ def render_site(
         related = cached_related(root / CACHE_DIR, texts, config.related, state.related)
     templates = [d / "templates" for d in theme_dirs(root, config)]
     base = digest(GENERATOR_VERSION, folder_digest(templates), config)
+    if state.env is None or state.drawing_key != base:
+        state.env, state.drawing_key, state.items = make_env(root, config), base, {}
+    elif len(state.items) > 200_000:
+        state.items.clear()
+    # items are keyed by their paper's item digest; state.items is emptied when `base` changes
+    bases = state.bases = make_bases(state.env, GENERATOR_VERSION, config, base, state.keys)
     papers = state.item_digests = paper_digests(site, state.keys)
     pages = page_digests(site, papers, related, state.keys)
     jobs, paths = [], []
-    for keyed in plan_keys(site, base, papers, pages, state.keys):
+    for keyed in plan_keys(site, bases, papers, pages, state.keys):
         stale: dict[str, str | None] = {}
         for path, key in keyed.keys:
             paths.append(path)
@@ -319,15 +329,10 @@ def render_site(
                 stale[path] = key
         if stale:
             jobs.extend(Job(page, stale[page.path]) for page in _stale_pages(keyed, stale))
-    if state.env is None or state.drawing_key != base:
-        state.env, state.drawing_key, state.items = make_env(root, config), base, {}
-    elif len(state.items) > 200_000:
-        state.items.clear()
-    # items are keyed by their paper's item digest; state.items is emptied when `base` changes
     renderer = Renderer(state.env, site, Views(site.papers, related), state.items, item_keys=papers)
 
     def write_exports() -> None:
-        for export in exports(site, paths, base, papers, state.keys):
+        for export in exports(site, paths, bases.plain, papers, state.keys):
             if writer.is_fresh(export.path, export.key):
                 writer.keep(export.path)
             else:
@@ -415,6 +420,7 @@ def redraw_notes(root: Path, out: Path, state: SessionState, edits: list[NotesEd
     edited papers' notes replaced, and only their pages drawn."""
     last, site, manifest, env = state.last, state.site, state.manifest, state.env
     assert last is not None and site is not None and manifest is not None and env is not None
+    assert state.bases is not None
     result = BuildResult(last.config, out, papers=last.papers, pages=last.pages)
     result.diagnostics = list(state.model_diagnostics)
     state.last = None  # until this build succeeds
@@ -437,7 +443,8 @@ def redraw_notes(root: Path, out: Path, state: SessionState, edits: list[NotesEd
         jobs = []
         for paper in replaced.values():
             page = page_digest(paper, items, related, state.keys)
-            path, key = paper_key(paper.slug, state.drawing_key, page, state.keys)
+            base = state.bases.of(PAPER_TEMPLATE)
+            path, key = paper_key(paper.slug, base, page, state.keys)
             if not writer.is_fresh(path, key):
                 jobs.append(Job(paper_page(paper), key))
         views = Views(site.papers, related)

@@ -9,9 +9,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+from jinja2 import meta
+
 from .classify import tag_key
 from .models import Paper
-from .render import Page, Section, sections
+from .render import PAPER_TEMPLATE, Page, Section, sections
 from .site import Group, Site
 
 GENERATOR_VERSION = "3"  # bump when the renderer's output changes for the same inputs
@@ -54,6 +57,7 @@ class KeyMemo:
     )
     named: dict[str, tuple[object, str]] = field(default_factory=dict)
     base: str = ""
+    templates: tuple[str, dict[str, str]] = ("", {})  # (all templates' digest, per template)
     # papers.json's part per paper by item key, for a session's next build (see BuildSession);
     # a single build keeps none
     json_parts: dict[str, bytes] | None = None
@@ -81,7 +85,63 @@ class KeyMemo:
             sections=self.sections,
             named=self.named,
             base=self.base,
+            templates=self.templates,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Bases:
+    """What keys start from: the generator's version and the config, and for a page the
+    templates it is drawn with (its own and those it extends, includes or imports, found in
+    their syntax trees), so a template edit changes the keys of the pages using it only."""
+
+    whole: str  # every template: when it changes, remembered keys are computed again
+    plain: str  # no template: the exports, made in Python
+    templates: dict[str, str]
+
+    def of(self, template: str) -> str:
+        return self.templates.get(template, self.whole)
+
+
+def make_bases(
+    env: jinja2.Environment, version: str, config: object, whole: str, memo: KeyMemo
+) -> Bases:
+    """The bases of a build; `whole` is the digest of every template file."""
+    if memo.templates[0] != whole:
+        memo.templates = (whole, template_digests(env))
+        memo.computed += 1
+    plain = digest(version, config)
+    templates = {name: digest(plain, used) for name, used in memo.templates[1].items()}
+    return Bases(digest(plain, whole), plain, templates)
+
+
+def template_digests(env: jinja2.Environment) -> dict[str, str]:
+    """Per template: a digest of its source and of every template it uses, transitively.
+    A template that names another by a variable (or does not parse) uses all of them."""
+    assert env.loader is not None
+    sources: dict[str, str] = {}
+    uses: dict[str, set[str | None]] = {}
+    for name in env.list_templates():
+        try:
+            sources[name] = env.loader.get_source(env, name)[0]
+            uses[name] = set(meta.find_referenced_templates(env.parse(sources[name])))
+        except jinja2.TemplateError:
+            uses[name] = {None}
+    everything = digest(sorted(sources.items()))
+    out = {}
+    for name in sources:
+        seen: set[str] = set()
+        todo: list[str | None] = [name]
+        dynamic = False
+        while todo:
+            used = todo.pop()
+            if used is None:
+                dynamic = True
+            elif used not in seen:
+                seen.add(used)
+                todo.extend(uses.get(used, ()))
+        out[name] = everything if dynamic else digest(sorted((n, sources.get(n)) for n in seen))
+    return out
 
 
 def paper_digests(site: Site, memo: KeyMemo) -> dict[str, str]:
@@ -196,7 +256,7 @@ class Keyed:
 
 def plan_keys(
     site: Site,
-    base: str,
+    bases: Bases,
     items: Mapping[str, str],
     pages: Mapping[str, str],
     memo: KeyMemo,
@@ -204,7 +264,7 @@ def plan_keys(
     """Every section of the plan with its pages' keys. A group section whose name, facts
     and papers' items are as in the last build keeps its keys without being planned; pages
     of the site as a whole are keyed by a digest of every item and group."""
-    memo.rebase(base)
+    memo.rebase(bases.whole)
     whole = memo.digest(
         "site",
         [items[p.slug] for p in site.papers],
@@ -217,9 +277,12 @@ def plan_keys(
     for section in sections(site):
         if section.kind == "site":
             planned = list(section.pages())
-            keyed = [(p.path, digest(base, p.path, p.title, whole)) for p in planned]
+            keyed = [
+                (p.path, digest(bases.of(p.template), p.path, p.title, whole)) for p in planned
+            ]
             yield Keyed(section, keyed, planned)
         elif section.kind == "papers":
+            base = bases.of(PAPER_TEMPLATE)
             yield Keyed(section, _paper_keys(section.papers, base, pages, memo), None)
         else:
             seen.add(section.name)
@@ -229,7 +292,7 @@ def plan_keys(
                 yield Keyed(section, known[1], None)
                 continue
             planned = list(section.pages())
-            keyed = [(p.path, page_key(p, base, items, pages)) for p in planned]
+            keyed = [(p.path, page_key(p, bases.of(p.template), items, pages)) for p in planned]
             memo.sections[section.name] = (signature, keyed)  # type: ignore[assignment]
             memo.computed += 1
             yield Keyed(section, keyed, planned)

@@ -31,6 +31,7 @@ from .slugs import slugify
 # Titles and summaries are cleaned of NUL; a tag that held the mark would show a relative
 # path ("../../") in its place, nothing worse: the path is escaped like any text.
 ROOT_MARK = "\x00root\x00"
+PAPER_TEMPLATE = "paper.html"
 
 
 class PaperView:
@@ -211,7 +212,7 @@ def plan(site: Site) -> Iterator[Page]:
 def paper_page(paper: Paper) -> Page:
     return Page(
         f"papers/{paper.slug}/index.html",
-        "paper.html",
+        PAPER_TEMPLATE,
         paper.title,
         {"slug": paper.slug},
         kind="paper",

@@ -211,3 +211,32 @@ def test_a_build_with_nothing_to_do_is_skipped(
     assert rebuilt_after(lambda: config.write_text(config.read_text() + "\n# a comment\n"))
     assert "up to date" not in build_site(root, search=False, base_url="https://x.org/").timings
     assert "up to date" not in build_site(root, search=False, clean=True).timings
+
+
+def test_a_template_edit_draws_only_the_pages_drawn_with_it(
+    session: BuildSession, tmp_path: Path, parse_html: Callable[[str], Any]
+) -> None:
+    """paper.html overridden: every paper page and nothing else is drawn again (the exports
+    and lists are not drawn from it); an edit of the header every page includes draws all."""
+    papers = len(_records(session))
+    override = session.root / "themes" / "default" / "templates"
+    override.mkdir(parents=True)
+    builtin = Path(__file__).resolve().parents[1] / "themes" / "default" / "templates"
+    source = (builtin / "paper.html").read_text()
+    (override / "paper.html").write_text(
+        source.replace('<h2 id="abstract-heading">Abstract', '<h2 id="abstract-heading">Summary')
+    )
+    result = session.build()
+    assert result.drawn == papers
+    assert {p.split("/")[0] for p in result.written} == {"papers"}
+    assert all(p.endswith("/index.html") for p in result.written)
+    page = session.output / "papers" / _records(session)[0].stem / "index.html"
+    assert parse_html(page.read_text()).find("h2", id="abstract-heading").text() == "Summary"
+    _same_as_a_build_from_nothing(session, tmp_path)
+    (override / "partials").mkdir()
+    header = (builtin / "partials" / "header.html").read_text()
+    (override / "partials" / "header.html").write_text(header + "<!-- edited -->\n")
+    everything = session.build()
+    emails = sum(1 for _ in session.output.glob("listings/*/email.html"))  # standalone pages
+    assert emails and everything.drawn == everything.pages - emails
+    _same_as_a_build_from_nothing(session, tmp_path / "again")
