@@ -39,7 +39,7 @@ from .keys import (
 from .manifest import Manifest, load_manifest, save_manifest
 from .markup import highlight_css
 from .notes_edit import NotesEdit, notes_edits
-from .related_cache import Pending, RelatedMemo, cached_related, texts_of
+from .related_cache import Pending, RelatedMemo, Texts, cached_related, texts_of
 from .render import (
     PAPER_TEMPLATE,
     Page,
@@ -101,6 +101,7 @@ class SessionState:
     env: jinja2.Environment | None = None
     items: dict[tuple[str, str], str] = field(default_factory=dict)
     related: RelatedMemo = field(default_factory=RelatedMemo)
+    related_job: Pending | None = None  # computing in the background (session_related)
     # the last build that succeeded without errors, for a notes edit to start from
     last: BuildResult | None = None
     site: Site | None = None
@@ -307,7 +308,7 @@ def render_site(
     if pending is not None:
         related = pending.result(texts)
     else:
-        related = cached_related(root / CACHE_DIR, texts, config.related, state.related)
+        related = session_related(root / CACHE_DIR, texts, config.related, state)
     templates = [d / "templates" for d in theme_dirs(root, config)]
     base = digest(GENERATOR_VERSION, folder_digest(templates), config)
     if state.env is None or state.drawing_key != base:
@@ -340,6 +341,36 @@ def render_site(
 
     diagnostics = draw(renderer, writer, jobs, workers, meanwhile=write_exports)
     return Drawing(diagnostics, len(paths), len(jobs))
+
+
+BACKGROUND_FROM = 2_000  # papers: from here a session computes related papers in the background
+
+
+def session_related(
+    cache: Path, texts: Texts, count: int, state: SessionState
+) -> dict[str, tuple[str, ...]]:
+    """Related papers for a session's build. An edit of a title or an abstract changes them
+    (exactly: every paper's weights move), which takes seconds at 10,000 papers; a large
+    site computes them in a forked process and shows the last result meanwhile, and the
+    session's next build (serve asks for one when `related_ready`) shows the new ones."""
+    memo, job = state.related, state.related_job
+    if memo.inputs == (count, texts):
+        return memo.result
+    if job is not None and job.texts == texts:
+        if not job.done():
+            return memo.result
+        state.related_job = None
+        return job.result(texts)
+    if job is not None:
+        job.cancel()
+        state.related_job = None
+    if not memo.result or len(texts) < BACKGROUND_FROM:
+        return cached_related(cache, texts, count, memo)
+    job = Pending(cache, texts, count, memo)
+    if job.done():  # found in the cache
+        return job.result(texts)
+    state.related_job = job
+    return memo.result
 
 
 def _stale_pages(keyed: Keyed, stale: dict[str, str | None]) -> Iterator[Page]:
@@ -393,6 +424,12 @@ class BuildSession:
         self.base_url = base_url
         self.state = SessionState()
         self.state.keys.json_parts = {}  # each build re-encodes only the papers that changed
+
+    def related_ready(self) -> bool | None:
+        """None when no related papers are being computed in the background, else whether
+        they are ready for a build to show them."""
+        job = self.state.related_job
+        return None if job is None else job.done()
 
     def build(self, changed: Collection[str] = ()) -> BuildResult:
         """Build again; raise DigestError (with file:line) when the site cannot be built,

@@ -81,7 +81,8 @@ def related_of(texts: Texts, count: int) -> dict[str, tuple[str, ...]]:
 
 class Pending:
     """Related papers being computed in a forked process, while this one builds the model
-    (both take seconds on a cold build of 10,000 papers): `result` waits for them. Only a
+    (both take seconds on a cold build of 10,000 papers) or, in a session, while the last
+    result is shown (see build.session_related): `result` waits for them. Only a
     computation is forked; a result found in the cache is returned at once."""
 
     def __init__(self, cache: Path, texts: Texts, count: int, memo: RelatedMemo) -> None:
@@ -100,18 +101,31 @@ class Pending:
             self.process.start()
             send.close()
 
+    def done(self) -> bool:
+        """True when `result` would not wait."""
+        return self.process is None or self.receive.poll()
+
     def result(self, texts: Texts) -> dict[str, tuple[str, ...]]:
         """The related papers of `texts`: those computed, if `texts` are what was given."""
-        found = self.found
         if self.process is not None:
             with contextlib.suppress(EOFError, OSError):
-                found = self.receive.recv()
+                self.found = self.receive.recv()
             self.receive.close()
             self.process.join()
+            self.process = None
+        found = self.found
         if found is None or texts != self.texts:  # a worker that died, or other papers
             return cached_related(self.cache, texts, self.count, self.memo)
         self.memo.inputs, self.memo.result = (self.count, texts), found
         return found
+
+    def cancel(self) -> None:
+        """Stop a computation no longer wanted (the papers changed again meanwhile)."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.join()
+            self.receive.close()
+            self.process = None
 
 
 def _compute(path: Path, key: str, texts: Texts, count: int, send: Connection) -> None:

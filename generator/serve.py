@@ -244,6 +244,7 @@ class Builder(Protocol):
     def build(self, changed: Collection[str] = ()) -> BuildResult: ...
 
 
+BACKGROUND_POLL = 0.05  # seconds between looks at a background computation
 MOST_PAGES_LISTED = 500  # a build that changes more tells open pages to reload
 
 
@@ -299,10 +300,22 @@ class LiveSite:
         while True:
             if self._copy_stale and not self.debouncer.wait_for_change(COPY_DELAY):
                 self.refresh_copy()
+            if self._background_done():
+                self.build(None)  # show the related papers computed meanwhile
+                continue
             batch = self.debouncer.next_batch()
             if batch is None:
                 return
             self.build(batch)
+
+    def _background_done(self) -> bool:
+        """Wait, while the session computes something in the background (related papers
+        after a title edit), until it is done or a change comes; True when it is done."""
+        ready = getattr(self.session, "related_ready", lambda: None)
+        while ready() is False:
+            if self.debouncer.wait_for_change(BACKGROUND_POLL):
+                return False
+        return ready() is True
 
     def refresh_copy(self) -> None:
         if self.last_good.refresh(self.output, stop=lambda: self.debouncer.pending() > 0):

@@ -4,12 +4,14 @@ is what a build from nothing writes. Notes edits take the quickest path (notes_e
 from __future__ import annotations
 
 import filecmp
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from generator import build
 from generator.build import BuildSession, build_site
 from generator.notes_edit import notes_edits
 
@@ -240,3 +242,24 @@ def test_a_template_edit_draws_only_the_pages_drawn_with_it(
     emails = sum(1 for _ in session.output.glob("listings/*/email.html"))  # standalone pages
     assert emails and everything.drawn == everything.pages - emails
     _same_as_a_build_from_nothing(session, tmp_path / "again")
+
+
+def test_a_title_edit_shows_new_related_papers_once_computed_in_the_background(
+    session: BuildSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large site's session computes related papers in a forked process after a title
+    edit: the edit is shown at once (with the last related papers), and the build after the
+    computation ends is the same as a build from nothing."""
+    monkeypatch.setattr(build, "BACKGROUND_FROM", 0)
+    record = _records(session)[2]
+    record.write_text(record.read_text().replace("title: ", "title: Revised ", 1))
+    first = session.build([str(record)])
+    assert f"papers/{record.stem}/index.html" in first.written
+    assert session.related_ready() is not None  # computing, or done and not yet shown
+    deadline = time.monotonic() + 60
+    while not session.related_ready():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    session.build()
+    assert session.related_ready() is None
+    _same_as_a_build_from_nothing(session, tmp_path)
