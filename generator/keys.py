@@ -17,7 +17,7 @@ from .models import Paper
 from .render import PAPER_TEMPLATE, Page, Section, sections
 from .site import Group, Site
 
-GENERATOR_VERSION = "3"  # bump when the renderer's output changes for the same inputs
+GENERATOR_VERSION = "4"  # bump when the renderer's output changes for the same inputs
 
 
 def digest(*parts: object) -> str:
@@ -48,8 +48,7 @@ class KeyMemo:
     build computes keys only for what changed: per paper its item and page key inputs, per
     section its pages' keys, per name any other digest."""
 
-    items: dict[str, tuple[Paper, str, str]] = field(default_factory=dict)
-    maps: tuple[object, ...] = ()
+    items: dict[str, tuple[Paper, str, str, tuple[object, ...]]] = field(default_factory=dict)
     pages: dict[str, tuple[object, str]] = field(default_factory=dict)
     paper_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
     sections: dict[str, tuple[tuple[object, ...], list[tuple[str, str]]]] = field(
@@ -147,31 +146,29 @@ def template_digests(env: jinja2.Environment) -> dict[str, str]:
 def paper_digests(site: Site, memo: KeyMemo) -> dict[str, str]:
     """Per paper: what its list item (and its feed entry, cite.bib and JSON) shows: its
     fields but the notes, and the links it makes to its topic, tags and listings. A paper
-    that is the same object as in the last build, linking to the same groups, keeps its
-    digest."""
+    that is the same object as in the last build, linking to the same groups' pages, keeps
+    its digest."""
     topics = {g.name: g.slug for g in site.topics}
     tags = {tag_key(g.name): g.slug for g in site.tags}
     listings = {g.name: (g.slug, g.date) for g in site.listings}
-    same_maps = memo.maps == (topics, tags, listings)
-    memo.maps = (topics, tags, listings)
     out = {}
     known_items = memo.items
     for paper in site.papers:
-        known = known_items.get(paper.slug)
-        if known is None or known[0] is not paper:
-            own = digest([getattr(paper, name) for name in _ITEM_FIELDS])
-        elif same_maps:
-            out[paper.slug] = known[2]
-            continue
-        else:
-            own = known[1]
-        item = digest(
-            own,
+        links = (
             topics.get(paper.topic),
-            [tags.get(tag_key(t)) for t in paper.tags],
-            [listings.get(s) for s in paper.sources],
+            tuple(tags.get(tag_key(t)) for t in paper.tags),
+            tuple(listings.get(s) for s in paper.sources),
         )
-        known_items[paper.slug] = (paper, own, item)
+        known = known_items.get(paper.slug)
+        if known is not None and known[0] is paper:
+            if known[3] == links:
+                out[paper.slug] = known[2]
+                continue
+            own = known[1]
+        else:
+            own = digest([getattr(paper, name) for name in _ITEM_FIELDS])
+        item = digest(own, *links)
+        known_items[paper.slug] = (paper, own, item, links)
         out[paper.slug] = item
     if len(known_items) > len(out):
         for slug in set(known_items) - set(out):

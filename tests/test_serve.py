@@ -513,13 +513,19 @@ def test_rebuilds(serve_copy: Callable[..., object]) -> None:
     text = record.read_text()
     before = served.settle()["builds"]
 
-    # 50 writes within a second: at most two builds
+    # 50 writes within a second: at most two builds (and one more for each pause longer than
+    # the debouncer's quiet time, which a disk busy writing back can cause)
+    pauses, last = 0, time.monotonic()
     for i in range(50):
         record.write_text(text + f"\nEdit number {i}.\n")
         time.sleep(0.02)
+        now = time.monotonic()
+        pauses += now - last > Debouncer.quiet
+        last = now
     after = served.settle()
     ours = [b for b in after["recent"] if str(record) in b["changes"]]
-    assert 1 <= after["builds"] - before <= 2 and 1 <= len(ours) <= 2, after["recent"]
+    most = 2 + pauses
+    assert 1 <= after["builds"] - before <= most and 1 <= len(ours) <= most, after["recent"]
     assert b"Edit number 49." in served.get(f"/papers/{SLUG}/")[2]
 
     # a new listing: its paper gets a page, and the home page shows it
