@@ -20,7 +20,7 @@ import jinja2
 from .cache import load_cache, save_cache
 from .config import Config, load_config
 from .errors import Diagnostic, DigestError, info
-from .exports import exports
+from .exports import Export, exports, sitemap_export
 from .ingest import IngestCache, IngestResult, ingest
 from .keys import (
     GENERATOR_VERSION,
@@ -304,11 +304,6 @@ def render_site(
     config = site.config
     for path, data in static_files(root, config):
         writer.write(path, data, None)
-    texts = texts_of(site.papers)
-    if pending is not None:
-        related = pending.result(texts)
-    else:
-        related = session_related(root / CACHE_DIR, texts, config.related, state)
     templates = [d / "templates" for d in theme_dirs(root, config)]
     base = digest(GENERATOR_VERSION, folder_digest(templates), config)
     if state.env is None or state.drawing_key != base:
@@ -318,6 +313,24 @@ def render_site(
     # items are keyed by their paper's item digest; state.items is emptied when `base` changes
     bases = state.bases = make_bases(state.env, GENERATOR_VERSION, config, base, state.keys)
     papers = state.item_digests = paper_digests(site, state.keys)
+    # The exports need no related papers: made while a cold build's are being computed, and
+    # the small ones written while the pages are drawn (writing 10,000 cite.bib files before
+    # forking the workers left the processor idle)
+    made = []
+    for export in exports(site, bases.plain, papers, state.keys):
+        if writer.is_fresh(export.path, export.key):
+            writer.keep(export.path)
+        else:
+            data = export.make()
+            if len(data) > HOLD_AT_MOST:
+                writer.write(export.path, data, export.key)
+            else:
+                made.append((export.path, data, export.key))
+    texts = texts_of(site.papers)
+    if pending is not None:
+        related = pending.result(texts)
+    else:
+        related = session_related(root / CACHE_DIR, texts, config.related, state)
     pages = page_digests(site, papers, related, state.keys)
     jobs, paths = [], []
     for keyed in plan_keys(site, bases, papers, pages, state.keys):
@@ -333,11 +346,10 @@ def render_site(
     renderer = Renderer(state.env, site, Views(site.papers, related), state.items, item_keys=papers)
 
     def write_exports() -> None:
-        for export in exports(site, paths, bases.plain, papers, state.keys):
-            if writer.is_fresh(export.path, export.key):
-                writer.keep(export.path)
-            else:
-                writer.write(export.path, export.make(), export.key)
+        for path, data, key in made:
+            writer.write(path, data, key)
+        made.clear()
+        write_export(writer, sitemap_export(config, paths, bases.plain, state.keys))
 
     diagnostics = draw(renderer, writer, jobs, workers, meanwhile=write_exports)
     return Drawing(diagnostics, len(paths), len(jobs))
@@ -371,6 +383,16 @@ def session_related(
         return job.result(texts)
     state.related_job = job
     return memo.result
+
+
+HOLD_AT_MOST = 1 << 16  # bytes of an export held until the pages are drawn (see render_site)
+
+
+def write_export(writer: Writer, export: Export) -> None:
+    if writer.is_fresh(export.path, export.key):
+        writer.keep(export.path)
+    else:
+        writer.write(export.path, export.make(), export.key)
 
 
 def _stale_pages(keyed: Keyed, stale: dict[str, str | None]) -> Iterator[Page]:

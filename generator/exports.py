@@ -35,10 +35,10 @@ class Export:
     make: Callable[[], bytes]
 
 
-def exports(
-    site: Site, page_paths: list[str], base: str, digests: Mapping[str, str], memo: KeyMemo
-) -> Iterator[Export]:
-    """Every non-HTML output file, made only if its key changed since the last build."""
+def exports(site: Site, base: str, digests: Mapping[str, str], memo: KeyMemo) -> Iterator[Export]:
+    """Every non-HTML output file but the sitemap (`sitemap_export`), made only if its key
+    changed since the last build. Nothing here depends on related papers or templates: a
+    cold build makes these while related papers are computed."""
     config = site.config
 
     def shown(papers: tuple[Paper, ...]) -> list[str]:
@@ -68,13 +68,16 @@ def exports(
         yield Export(
             path, memo.digest(path, base, digests[paper.slug]), partial(_bib, paper, config)
         )
-    yield Export(
+    robots = f"User-agent: *\nAllow: /\nSitemap: {absolute(config, 'sitemap.xml')}\n"
+    yield Export("robots.txt", digest(base, robots), robots.encode)
+
+
+def sitemap_export(config: Config, page_paths: list[str], base: str, memo: KeyMemo) -> Export:
+    return Export(
         "sitemap.xml",
         memo.digest("sitemap.xml", base, page_paths),
         partial(sitemap, config, page_paths),
     )
-    robots = f"User-agent: *\nAllow: /\nSitemap: {absolute(config, 'sitemap.xml')}\n"
-    yield Export("robots.txt", digest(base, robots), robots.encode)
 
 
 def _bib(paper: Paper, config: Config) -> bytes:
