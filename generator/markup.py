@@ -67,6 +67,9 @@ _URL_LABEL = r"(?:\{(?P<label>[^{}\n]+)\})?"
 # a pattern that starts with a literal, and this runs on every abstract.
 _SCHEME_URL_RE = re.compile(rf"https?://{_URL_CHAR}+{_URL_LABEL}", re.IGNORECASE)
 _HOST_URL_RE = re.compile(rf"(?:www\.)?{_CODE_HOSTS}/{_URL_CHAR}+{_URL_LABEL}", re.IGNORECASE)
+# The same on lowercased text, case-sensitive: scanning skips to the possible first letters,
+# which an IGNORECASE alternation does not (it was 160 µs an abstract).
+_HOST_URL_LOWER_RE = re.compile(rf"(?:www\.)?{_CODE_HOSTS}/{_URL_CHAR}+{_URL_LABEL}")
 _TRAILING_PUNCT = ".,;:!?'\"*"
 _TEX_URL_ESCAPE_RE = re.compile(r"\\([%#&_~$])")
 
@@ -133,12 +136,24 @@ def _url_matches(text: str) -> list[re.Match[str]]:
         spans = [(m.start(), m.end()) for m in found]
         found.extend(
             m
-            for m in _HOST_URL_RE.finditer(text)
+            for m in _host_urls(text, lowered)
             if not _glued(text, m.start(), "_@./-")
             and not any(start <= m.start() < end for start, end in spans)
         )
         found.sort(key=lambda m: m.start())
     return found
+
+
+def _host_urls(text: str, lowered: str) -> Iterator[re.Match[str]]:
+    """_HOST_URL_RE.finditer(text), found in `lowered` (text.lower()) when that keeps every
+    character's place."""
+    if len(lowered) != len(text):
+        yield from _HOST_URL_RE.finditer(text)
+        return
+    for found in _HOST_URL_LOWER_RE.finditer(lowered):
+        match = _HOST_URL_RE.match(text, found.start())
+        if match is not None:
+            yield match
 
 
 def _glued(text: str, pos: int, joiners: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -615,3 +616,19 @@ def test_plain_paragraph_with_links_is_drawn_as_markdown_draws_it(pieces, glue) 
             markup._abstract_md().render(text, {"path": "", "line": None, "diagnostics": []})
         )
         assert fast == slow
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Code at GitHub.com/A/B and WWW.github.com/x/y, www.gitlab.com/z.",
+        "İstanbul github.com/q/r{label} xgithub.com/a/b huggingface.co/m/n codeberg.org/o/p",
+        "no hosts here at all",
+    ],
+)
+def test_host_urls_found_on_lowercased_text_are_the_same_matches(text: str) -> None:
+    def spans(matches: Iterable[re.Match[str]]) -> list[tuple[int, int, str, str | None]]:
+        return [(m.start(), m.end(), m.group(0), m.group("label")) for m in matches]
+
+    expected = spans(markup._HOST_URL_RE.finditer(text))
+    assert spans(markup._host_urls(text, text.lower())) == expected
