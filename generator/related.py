@@ -290,13 +290,7 @@ def best_of(
     row, col, rounded = row[keep], col[keep], rounded[keep]
     # one integer key, row then highest score; a stable sort keeps the columns' order
     order = np.argsort((row.astype(np.int64) << 32) - rounded, kind="stable")
-    row, col = row[order], col[order]
-    first = np.searchsorted(row, np.arange(rows))
-    chosen = np.arange(len(row)) - first[row] < count
-    out: list[list[int]] = [[] for _ in range(rows)]
-    for r, c in zip(row[chosen].tolist(), col[chosen].tolist(), strict=True):
-        out[r].append(c)
-    return [tuple(best) for best in out]
+    return _first_of_each_row(row[order], col[order], rows, count)
 
 
 def top(scores: np.ndarray, start: int, count: int) -> list[tuple[int, ...]]:
@@ -311,9 +305,15 @@ def top(scores: np.ndarray, start: int, count: int) -> list[tuple[int, ...]]:
     row, col = np.nonzero(scores >= floor[:, None])
     rounded = np.rint(scores[row, col] / QUANTUM)
     order = np.lexsort((col, -rounded, row))
-    row, col = row[order], col[order]
+    return _first_of_each_row(row[order], col[order], rows, k)
+
+
+def _first_of_each_row(
+    row: np.ndarray, col: np.ndarray, rows: int, count: int
+) -> list[tuple[int, ...]]:
+    """Per row 0..rows-1, the columns of its first `count` entries (`row` sorted)."""
     first = np.searchsorted(row, np.arange(rows))
-    keep = np.arange(len(row)) - first[row] < k
+    keep = np.arange(len(row)) - first[row] < count
     out: list[list[int]] = [[] for _ in range(rows)]
     for r, c in zip(row[keep].tolist(), col[keep].tolist(), strict=True):
         out[r].append(c)
