@@ -75,7 +75,8 @@ def _is_key(key: str) -> bool:
 
 
 def _tag(value: str) -> str:
-    if value[0] not in _RESOLVED_START:
+    # a letter starts only a bool or a null, the longest of which is `false`
+    if value[0] not in _RESOLVED_START or (len(value) > 5 and value[0].isalpha()):
         return _STR
     return _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
 

@@ -232,7 +232,8 @@ TRICKY = [
     "2024-02-29", "2024-02-30", "2024-1-2", "2024-01-02 10:00", "true", "True", "false",
     "'quoted'", '"dq"', "x'y", "tab\there", "bell\x07", "nbsp\xa0x", "é ünï 模型", "<<", "=",
     "[flow]", "{map}", "a, b", "*alias", "&anchor", "!tag", "|", ">", "%", "@", "`", "key:",
-    "line\u2028sep", "\ufeffbom", "a  b", "emoji 🙂", "surrogate?", "?", ":", "-",
+    "line\u2028sep", "\ufeffbom", "a  b", "emoji 🙂", "surrogate?", "?", ":", "-", "FALSE",
+    "NULL", "Off", "Nullable", "Offline", "Falsehood", "Yesterday",
 ]  # fmt: skip
 KEYS = ["title", "abstract", "authors_count", "published", "sources", "tags", "yes", "x y"]
 
