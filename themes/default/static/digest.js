@@ -74,7 +74,7 @@
     // Pagefind's box has only a placeholder: name it by the page's visible heading.
     var input = mount.querySelector("input");
     if (input) input.setAttribute("aria-labelledby", "search-heading");
-    if (query) ui.triggerSearch(query);
+    if (query) searchWhenFiltersLoaded(ui, bundle, query);
   };
   script.onerror = function () {
     var note = document.createElement("p");
@@ -83,4 +83,20 @@
     mount.appendChild(note);
   };
   document.body.appendChild(script);
+
+  // A search run before Pagefind has loaded every filter shows only the filters loaded so far
+  // (seen: "Code" and "Tag" without "Topic" and "Year", one load in four): load them all first.
+  // The UI imports the same module, so it finds them loaded.
+  function searchWhenFiltersLoaded(ui, bundle, query) {
+    import(bundle + "pagefind.js")
+      .then(function (pagefind) {
+        return pagefind.options({ bundlePath: bundle }).then(function () {
+          return pagefind.filters();
+        });
+      })
+      .catch(function () {})
+      .then(function () {
+        ui.triggerSearch(query);
+      });
+  }
 })();
