@@ -316,16 +316,9 @@ def render_site(
     # The exports need no related papers: made while a cold build's are being computed, and
     # the small ones written while the pages are drawn (writing 10,000 cite.bib files before
     # forking the workers left the processor idle)
-    made = []
+    made: list[tuple[str, bytes, str]] = []
     for export in exports(site, bases.plain, papers, state.keys):
-        if writer.is_fresh(export.path, export.key):
-            writer.keep(export.path)
-        else:
-            data = export.make()
-            if len(data) > HOLD_AT_MOST:
-                writer.write(export.path, data, export.key)
-            else:
-                made.append((export.path, data, export.key))
+        write_export(writer, export, held=made)
     texts = texts_of(site.papers)
     if pending is not None:
         related = pending.result(texts)
@@ -388,11 +381,19 @@ def session_related(
 HOLD_AT_MOST = 1 << 16  # bytes of an export held until the pages are drawn (see render_site)
 
 
-def write_export(writer: Writer, export: Export) -> None:
+def write_export(
+    writer: Writer, export: Export, held: list[tuple[str, bytes, str]] | None = None
+) -> None:
+    """Write an export whose key changed; with `held`, one of at most HOLD_AT_MOST bytes is
+    put there to be written later instead."""
     if writer.is_fresh(export.path, export.key):
         writer.keep(export.path)
+        return
+    data = export.make()
+    if held is not None and len(data) <= HOLD_AT_MOST:
+        held.append((export.path, data, export.key))
     else:
-        writer.write(export.path, export.make(), export.key)
+        writer.write(export.path, data, export.key)
 
 
 def _stale_pages(keyed: Keyed, stale: dict[str, str | None]) -> Iterator[Page]:

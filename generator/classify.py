@@ -73,13 +73,9 @@ def _found(index: _Index, text: str) -> set[tuple[str, ...]]:
     return found
 
 
-def scores(rules: tuple[Rule, ...], title: str, abstract: str) -> list[int]:
-    """Per rule: each of its terms counts TITLE_WEIGHT if in the title, plus 1 if in the
-    abstract (arguments as produced by `words`)."""
-    return _scores(_index(rules), title, abstract)
-
-
 def _scores(index: _Index, title: str, abstract: str) -> list[int]:
+    """Per rule of the index: each of its terms counts TITLE_WEIGHT if in the title, plus 1
+    if in the abstract (arguments as produced by `words`)."""
     totals = [0] * index.rules
     for weight, text in ((TITLE_WEIGHT, title), (1, abstract)):
         for term in _found(index, text):
@@ -140,13 +136,9 @@ def tag_key(name: str) -> str:
     return words(name).strip()
 
 
-def merge_tags(config: Config, own: list[str], automatic: list[str]) -> tuple[str, ...]:
-    """The user's tags first, then automatic ones up to MAX_TAGS; one name per tag key,
-    spelled as the taxonomy spells it."""
-    return _merge(_canonical_tags(config.tags), own, automatic)
-
-
 def _merge(canonical: dict[str, str], own: list[str], automatic: list[str]) -> tuple[str, ...]:
+    """The user's tags first, then automatic ones up to MAX_TAGS; one name per tag key,
+    spelled as the taxonomy spells it (`canonical`)."""
     seen: set[str] = set()
     out: list[str] = []
     for i, name in enumerate([*own, *automatic]):

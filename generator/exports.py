@@ -169,16 +169,18 @@ def papers_json(
     """All papers as one JSON array, indented one space a level. With `keys` (each paper's
     item digest, which covers every field shown here) each paper's part is kept in `memo`,
     so an edit encodes one paper, not all."""
-    if memo is not None and len(memo) > 2 * len(papers) + 100:  # edited papers' old parts
+    if keys is None or memo is None:
+        keys, memo = {}, {}  # nothing to remember
+    elif len(memo) > 2 * len(papers) + 100:  # edited papers' old parts
         memo.clear()
     parts = []
     for paper in papers:
-        key = keys[paper.slug] if keys is not None and memo is not None else None
-        part = memo.get(key) if memo is not None and key is not None else None
+        key = keys.get(paper.slug)
+        part = memo.get(key) if key is not None else None
         if part is None:
             text = json.dumps(paper_record(paper), ensure_ascii=False, indent=1)
             part = (" " + text.replace("\n", "\n ")).encode("utf-8")
-            if memo is not None and key is not None:
+            if key is not None:
                 memo[key] = part
         parts.append(part)
     if not parts:

@@ -164,13 +164,13 @@ def _glued(text: str, pos: int, joiners: str) -> bool:
     return before.isalnum() or before in joiners
 
 
-def _bare_links(text: str) -> Iterator[_BareLink]:
+def _bare_links(text: str, matches: list[re.Match[str]] | None = None) -> Iterator[_BareLink]:
     """Bare URLs in plain text, trimmed, with ``https://`` added to code-host ones.
 
     A ``{label}`` glued to a URL (what is left of ``\\href{url}{label}`` once a scraper
     dropped the command) becomes the link text.
     """
-    for match in _url_matches(text):
+    for match in _url_matches(text) if matches is None else matches:
         label = match.group("label")
         raw = match.group(0)[: -len(label) - 2] if label is not None else match.group(0)
         url = _trim_url(raw)
@@ -739,7 +739,7 @@ def _plain_with_links(one: str) -> str | None:
         return None
     md = _abstract_md()
     out, last = ["<p>"], 0
-    for link in _bare_links(one):
+    for link in _bare_links(one, matches):
         href = md.normalizeLink(link.href)
         if not md.validateLink(href):
             continue

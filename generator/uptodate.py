@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,21 +55,16 @@ def _stamp_tree(h: hashlib.blake2b, folder: str) -> None:
             if entry.name != "__pycache__":
                 _stamp_tree(h, entry.path)
             continue
-        try:
-            stat = entry.stat()
-        except OSError:
-            line = f"{entry.path}\x00missing\n"
-        else:
-            line = f"{entry.path}\x00{stat.st_size}\x00{stat.st_mtime_ns}\n"
-        h.update(line.encode("utf-8", "surrogateescape"))
+        h.update(_stamp(entry.path, entry.stat))
 
 
-def _stamp(path: Path) -> bytes:
+def _stamp(path: str | Path, read: Callable[[], os.stat_result] | None = None) -> bytes:
+    """A file's name, size and modification time; `read` gets them (os.stat by default)."""
     try:
-        stat = os.stat(path)
+        info = read() if read is not None else os.stat(path)
     except OSError:
         return f"{path}\x00missing\n".encode("utf-8", "surrogateescape")
-    line = f"{path}\x00{stat.st_size}\x00{stat.st_mtime_ns}\n"
+    line = f"{path}\x00{info.st_size}\x00{info.st_mtime_ns}\n"
     return line.encode("utf-8", "surrogateescape")
 
 
