@@ -8,6 +8,7 @@ inputs.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import traceback
@@ -127,6 +128,9 @@ def _receive(receive: Connection) -> Drawn:
 def _work(
     renderer: Renderer, output: Path, previous: Manifest, jobs: Sequence[Job], send: Connection
 ) -> None:
+    # What the fork inherited lives until the worker exits: the collector need not walk it
+    # (walking it also copies every page it touches out of the parent's memory).
+    gc.freeze()
     writer = Writer(output, previous, threads=WRITE_THREADS)
     try:
         result = _draw(renderer, writer, jobs)
