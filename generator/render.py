@@ -425,22 +425,42 @@ class Renderer:
     macros: dict[str, Any] = field(default_factory=dict)
     item_keys: Mapping[str, str] = field(default_factory=dict)
 
-    def _item(self, root: str, context: dict[str, Any]) -> Any:
+    def _item(self, root: str) -> Callable[..., Markup]:
         here = str(escape(root))
 
         def cached_item(paper: Paper, heading: str = "h3") -> Markup:
-            key = (self.item_keys.get(paper.slug, paper.slug), heading)
-            found = self.items.get(key)
-            if found is None:
-                module = self.macros.get("")
-                if module is None:
-                    template = self.env.get_template("partials/macros.html")
-                    marked = {**context, "root": ROOT_MARK}
-                    module = self.macros[""] = template.make_module(marked)
-                found = self.items[key] = str(module.paper_item(paper, heading))
-            return Markup(found.replace(ROOT_MARK, here))
+            return Markup(self.marked_item(paper, heading).replace(ROOT_MARK, here))
 
         return cached_item
+
+    def marked_item(self, paper: Paper, heading: str = "h3") -> str:
+        """A paper's list item, with ROOT_MARK for the way to the site root; drawn once."""
+        key = (self.item_keys.get(paper.slug, paper.slug), heading)
+        found = self.items.get(key)
+        if found is None:
+            module = self.macros.get("")
+            if module is None:
+                template = self.env.get_template("partials/macros.html")
+                marked = {**self._shared(self.helpers()), "root": ROOT_MARK}
+                module = self.macros[""] = template.make_module(marked)
+            found = self.items[key] = str(module.paper_item(paper, heading))
+        return found
+
+    def missing_items(self) -> list[Paper]:
+        """The papers whose list item is not drawn yet."""
+        keys = self.item_keys
+        return [p for p in self.site.papers if (keys.get(p.slug, p.slug), "h3") not in self.items]
+
+    def draw_items(self, papers: Iterable[Paper]) -> dict[tuple[str, str], str]:
+        """Draw the list items of `papers`, as `items` holds them (see workers.py)."""
+        for paper in papers:
+            self.marked_item(paper)
+        keys = self.item_keys
+        return {k: self.items[k] for k in ((keys.get(p.slug, p.slug), "h3") for p in papers)}
+
+    def _shared(self, helpers: dict[str, Any]) -> dict[str, Any]:
+        """What every page's context holds, whatever the page."""
+        return {"site": self.site.config, "model": self.site, "views": self.views, **helpers}
 
     def helpers(self) -> dict[str, Any]:
         site = self.site
@@ -469,19 +489,16 @@ class Renderer:
         root = _root(config, page)
         url = page_url(page.path)
         context = {
-            "site": config,
-            "model": self.site,
-            "views": self.views,
             "page": page,
             "root": root,
             "url": url,
             "canonical": config.base_url.rstrip("/") + "/" + url,
-            **helpers,
+            **self._shared(helpers),
             **page.context,
         }
         if page.kind == "paper":
             context["paper"] = self.views[page.context["slug"]]
-        context["cached_item"] = self._item(root, context)
+        context["cached_item"] = self._item(root)
         try:
             return self.env.get_template(page.template).render(context).encode("utf-8")
         except jinja2.TemplateSyntaxError as exc:
