@@ -12,13 +12,14 @@ import gc
 import multiprocessing
 import os
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from pathlib import Path
+from multiprocessing.sharedctypes import Synchronized
+from types import MappingProxyType
 
 from .errors import Diagnostic, DigestError, error
-from .manifest import Entry, Manifest
+from .manifest import Entry
 from .models import Paper
 from .render import Page, Renderer, compile_all
 from .write import Writer
@@ -68,25 +69,32 @@ def draw(
 
 
 def _draw(
-    renderer: Renderer, writer: Writer, jobs: Sequence[Job], items: Sequence[Paper] = ()
+    renderer: Renderer,
+    writer: Writer,
+    jobs: Iterable[Job],
+    beside: Mapping[str, Paper] = MappingProxyType({}),
+    others: Sequence[Paper] = (),
 ) -> Drawn:
-    """Draw `jobs`, and the list items of `items` (returned in Drawn.items): an item is
-    drawn beside its paper's page, while the paper's rendered title is at hand."""
+    """Draw `jobs`; with `beside`, draw the list item of each of those papers whose page is
+    drawn right after it (while its rendered title is at hand), then the items of `others`.
+    The items drawn are returned in Drawn.items."""
     helpers = renderer.helpers()
     done = Drawn([], [])
     drawn = []
-    wanted = {paper.slug: paper for paper in items}
+    items = list(others)
     try:
         for job in jobs:
             written = writer.write(job.page.path, renderer.render(job.page, helpers), job.key)
             drawn.append((job.page.path, written))
             if job.page.kind == "paper":
                 slug = job.page.context["slug"]
-                if slug in wanted:
-                    renderer.marked_item(wanted[slug])
+                if slug in beside:
+                    renderer.marked_item(beside[slug])
+                    items.append(beside[slug])
                 done.diagnostics.extend(renderer.views[slug].diagnostics)
                 renderer.views.forget(slug)  # memory stays bounded at 100,000 papers
-        done.items = renderer.draw_items(items)
+        if beside or others:
+            done.items = renderer.draw_items(items)
         writer.flush()
         done.files = [(path, writer.entries[path], written) for path, written in drawn]
     except DigestError as exc:
@@ -102,17 +110,20 @@ def _draw_forked(
     meanwhile: Callable[[], None],
 ) -> Drawn:
     """Two rounds of workers. A list item is drawn once and shown on many list pages, at any
-    depth: the first round draws the paper pages and, each worker for its share of the
-    papers, the list items still missing; the second round draws the list pages with every
-    item in hand. (Workers of one round drawing the lists found each item missing, so each
-    drew all of them: 24 s of each worker's 91 at 100,000 papers.)"""
+    depth: the first round draws the paper pages and the list items still missing, each
+    beside its paper's page; the second draws the list pages with every item in hand.
+    (Workers drawing lists and papers at once each found every item missing and drew it:
+    24 s of each worker's 91 at 100,000 papers.) Within a round the workers take the pages
+    a few at a time from a shared counter, so none idles while another has a backlog."""
     compile_all(renderer.env)  # once here, not once in each worker
     writer.flush()  # the writer's threads idle while the workers are forked
     papers = [job for job in jobs if job.page.kind == "paper"]
     lists = [job for job in jobs if job.page.kind != "paper"]
-    shares = [papers[i::workers] for i in range(workers)]
-    items = _items_by_share(renderer.missing_items() if lists else [], shares)
-    started = _start(renderer, writer, list(zip(shares, items, strict=True)))
+    missing = renderer.missing_items() if lists else []
+    drawn_with_page = {job.page.context["slug"] for job in papers}
+    beside = {p.slug: p for p in missing if p.slug in drawn_with_page}
+    others = [p for p in missing if p.slug not in drawn_with_page]
+    started = _start(renderer, writer, papers, workers, beside, others)
     meanwhile()
     total = _finish(started, renderer, writer)
     if total.failure:
@@ -121,38 +132,32 @@ def _draw_forked(
     if workers <= 1:
         last = _draw(renderer, writer, lists)
     else:
-        last = _finish(
-            _start(renderer, writer, [(lists[i::workers], []) for i in range(workers)]),
-            renderer,
-            writer,
-        )
+        last = _finish(_start(renderer, writer, lists, workers), renderer, writer)
     total.diagnostics.extend(last.diagnostics)
     total.failure += last.failure
     return total
 
 
-def _items_by_share(missing: list[Paper], shares: list[list[Job]]) -> list[list[Paper]]:
-    """The missing items, each given to the worker that draws its paper's page, if any."""
-    owner = {job.page.context["slug"]: i for i, share in enumerate(shares) for job in share}
-    out: list[list[Paper]] = [[] for _ in shares]
-    for n, paper in enumerate(missing):
-        out[owner.get(paper.slug, n % len(shares))].append(paper)
-    return out
-
-
-Share = tuple[Sequence[Job], Sequence[Paper]]  # pages to draw, list items to draw
+Started = list[tuple[multiprocessing.process.BaseProcess, Connection]]
+CHUNK = 8  # pages a worker takes at a time
 
 
 def _start(
-    renderer: Renderer, writer: Writer, shares: list[Share]
-) -> list[tuple[multiprocessing.process.BaseProcess, Connection]]:
+    renderer: Renderer,
+    writer: Writer,
+    jobs: Sequence[Job],
+    workers: int,
+    beside: Mapping[str, Paper] = MappingProxyType({}),
+    others: Sequence[Paper] = (),
+) -> Started:
     context = multiprocessing.get_context("fork")
+    taken = context.Value("q", 0)  # the jobs handed out so far
     started = []
-    for jobs, items in shares:
+    for i in range(workers):
         receive, send = context.Pipe(duplex=False)
         process = context.Process(
             target=_work,
-            args=(renderer, writer.output, writer.previous, jobs, items, send),
+            args=(renderer, writer, _claimed(jobs, taken), beside, others[i::workers], send),
             daemon=True,
         )
         process.start()
@@ -161,11 +166,18 @@ def _start(
     return started
 
 
-def _finish(
-    started: list[tuple[multiprocessing.process.BaseProcess, Connection]],
-    renderer: Renderer,
-    writer: Writer,
-) -> Drawn:
+def _claimed(jobs: Sequence[Job], taken: Synchronized) -> Iterator[Job]:
+    """The jobs this worker takes, CHUNK at a time, until none is left."""
+    while True:
+        with taken.get_lock():
+            first = taken.value
+            taken.value = first + CHUNK
+        if first >= len(jobs):
+            return
+        yield from jobs[first : first + CHUNK]
+
+
+def _finish(started: Started, renderer: Renderer, writer: Writer) -> Drawn:
     """Wait for the workers; adopt the files they wrote and the items they drew."""
     total = Drawn([], [])
     for process, receive in started:
@@ -190,18 +202,18 @@ def _receive(receive: Connection) -> Drawn:
 
 def _work(
     renderer: Renderer,
-    output: Path,
-    previous: Manifest,
-    jobs: Sequence[Job],
-    items: Sequence[Paper],
+    parent: Writer,
+    jobs: Iterator[Job],
+    beside: Mapping[str, Paper],
+    others: Sequence[Paper],
     send: Connection,
 ) -> None:
     # What the fork inherited lives until the worker exits: the collector need not walk it
     # (walking it also copies every page it touches out of the parent's memory).
     gc.freeze()
-    writer = Writer(output, previous, threads=WRITE_THREADS)
+    writer = Writer(parent.output, parent.previous, threads=WRITE_THREADS)
     try:
-        result = _draw(renderer, writer, jobs, items)
+        result = _draw(renderer, writer, jobs, beside, others)
     except Exception as exc:  # a bug, not bad input: report it with its traceback
         detail = "".join(traceback.format_exception(exc)).strip().splitlines()[-1]
         result = Drawn([], [], (error("build", None, f"internal error in a worker: {detail}"),))
