@@ -7,12 +7,13 @@ import datetime as dt
 import hashlib
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 from .config import Config
 from .errors import Diagnostic, DigestError, error, info, warning
+from .forked import Done, Forked
 from .listings import parse_bytes
 from .listings.dates import year_not_after
 from .listings.text import fold, fold_prefix
@@ -117,8 +118,15 @@ def ingest(
     paths = files if files is not None else listing_paths(root / "content" / "listings")
     listings: list[tuple[Listing, dt.date | None]] = []
     inputs: list[tuple[str, str, dt.date | None]] = []
-    for path in paths:
-        read = _read_listing(path, result, cache)
+    files = [(path, _read_bytes(path)) for path in paths]
+    parsing = _parse_changed(files, cache)  # meanwhile, the records are read
+    papers_dir = root / "content" / "papers"
+    before = cache.records
+    record_notes: list[Diagnostic] = []
+    existing, broken = load_records(papers_dir, record_notes, cache)
+    parsed = parsing.result()
+    for path, data in files:
+        read = _read_listing(path, data, parsed, result, cache)
         if read is not None:
             listing, sha = read
             listed = _listing_date(listing, path, config, result)
@@ -126,9 +134,7 @@ def ingest(
             listings.append((listing, listed))
             inputs.append((listing.name, sha, listed))
     result.files = len(paths)
-    papers_dir = root / "content" / "papers"
-    before = cache.records
-    existing, broken = load_records(papers_dir, result.diagnostics, cache)
+    result.diagnostics.extend(record_notes)
     result.broken = broken
     result.parsed += len(before) != len(cache.records) or sum(
         1 for name, known in cache.records.items() if before.get(name) is not known
@@ -167,26 +173,67 @@ def listing_paths(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def _read_listing(
-    path: Path, result: IngestResult, cache: IngestCache
-) -> tuple[Listing, str] | None:
-    """A listing and a digest of its bytes; parsed only if those changed."""
+# Listings of more bytes than this to parse are parsed in a forked process while the records
+# are read (100,000 papers: 5.3 s of parsing against 0.7 s of unpickling the result).
+FORK_FROM = 4 << 20
+
+Parsed = dict[str, Listing | tuple[Diagnostic, ...]]  # by file name; an error's diagnostics
+
+
+Read = tuple[bytes, str] | OSError  # a listing's bytes and their digest, or why not read
+
+
+def _read_bytes(path: Path) -> Read:
     try:
         data = path.read_bytes()
-        sha = hashlib.blake2b(data, digest_size=16).hexdigest()
-        known = cache.listings.get(path.name)
-        if known is not None and known[0] == sha:
-            listing = known[1]
-        else:
-            listing = parse_bytes(data, path.name)
-            cache.listings[path.name] = (sha, listing)
-            result.parsed += 1
     except OSError as exc:
-        result.diagnostics.append(error(path.name, None, f"cannot read this listing: {exc}"))
+        return exc
+    return data, hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _parse_changed(
+    files: list[tuple[Path, Read]], cache: IngestCache
+) -> Forked[Parsed] | Done[Parsed]:
+    """The listings whose bytes are not those cached, parsed."""
+    changed = []
+    for path, read in files:
+        if not isinstance(read, OSError):
+            known = cache.listings.get(path.name)
+            if known is None or known[0] != read[1]:
+                changed.append((path.name, read[0]))
+    size = sum(len(data) for _, data in changed)
+    parse = partial(_parse_all, changed)
+    return Forked(parse) if size >= FORK_FROM else Done(parse())
+
+
+def _parse_all(files: list[tuple[str, bytes]]) -> Parsed:
+    out: Parsed = {}
+    for name, data in files:
+        try:
+            out[name] = parse_bytes(data, name)
+        except DigestError as exc:
+            out[name] = tuple(exc.diagnostics)
+    return out
+
+
+def _read_listing(
+    path: Path, read: Read, parsed: Parsed, result: IngestResult, cache: IngestCache
+) -> tuple[Listing, str] | None:
+    """A listing and a digest of its bytes: parsed anew (in `parsed`) or as cached."""
+    if isinstance(read, OSError):
+        result.diagnostics.append(error(path.name, None, f"cannot read this listing: {read}"))
         return None
-    except DigestError as exc:
-        result.diagnostics.extend(exc.diagnostics)
+    sha = read[1]
+    found = parsed.get(path.name)
+    if found is None:
+        listing = cache.listings[path.name][1]
+    elif isinstance(found, tuple):
+        result.diagnostics.extend(found)
         return None
+    else:
+        listing = found
+        cache.listings[path.name] = (sha, listing)
+        result.parsed += 1
     result.diagnostics.extend(listing.diagnostics)
     return listing, sha
 

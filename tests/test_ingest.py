@@ -323,3 +323,30 @@ def test_named_files_only(site, ingest_site):
     (listings / "b.txt").write_text(listing(paper("Paper B")))
     result = ingest_site(site, [listings / "b.txt"])
     assert (result.files, list(by_title(site))) == (1, ["Paper B"])
+
+
+def test_listings_parsed_in_a_forked_process_give_the_same_ingest(
+    tmp_path, new_site, ingest_site, monkeypatch
+):
+    """Past FORK_FROM bytes the listings are parsed in a forked process while the records
+    are read: the records and every diagnostic, in order, are those of parsing here."""
+    import generator.ingest
+
+    broken = {"empty.txt": b"", "latin1.txt": listing(paper("Modèles Légers")).encode("latin-1")}
+    results = []
+    for fork_from in (1 << 40, 0):
+        monkeypatch.setattr(generator.ingest, "FORK_FROM", fork_from)
+        root = new_site(tmp_path / ("forked" if fork_from == 0 else "serial") / "site")
+        for name, data in broken.items():
+            (root / "content/listings" / name).write_bytes(data)
+        named = sorted((root / "content/listings").iterdir()) + [root / "gone.txt"]
+        result = ingest_site(root, named)
+        results.append((result, records(root)))
+    (serial, serial_records), (forked, forked_records) = results
+    assert forked_records == serial_records and len(forked_records) > 171
+    def said(result):
+        return [(d.location(), d.message.split(": [Errno")[0]) for d in result.diagnostics]
+
+    assert said(forked) == said(serial)
+    assert {"empty.txt", "latin1.txt", "gone.txt"} <= {d.path for d in forked.diagnostics}
+    assert forked.parsed == serial.parsed

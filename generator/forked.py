@@ -1,0 +1,62 @@
+"""A pure function computed in a forked process while this one goes on with other work.
+
+Only the result travels (pickled through a pipe); the inputs are inherited by the fork.
+If the process cannot be started or dies, the function runs here instead, so a result is
+always the function's result and any error it raises is raised here, as if never forked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Forked(Generic[T]):
+    def __init__(self, compute: Callable[[], T]) -> None:
+        self.compute = compute
+        self.process: multiprocessing.process.BaseProcess | None = None
+        try:
+            context = multiprocessing.get_context("fork")
+            self.receive, send = context.Pipe(duplex=False)
+            self.process = context.Process(target=_run, args=(compute, send), daemon=True)
+            self.process.start()
+            send.close()
+        except OSError:  # no processes left: computed here when asked for
+            self.process = None
+
+    def result(self) -> T:
+        done, found = False, None
+        if self.process is not None:
+            with contextlib.suppress(EOFError, OSError):
+                done, found = self.receive.recv()
+            self.receive.close()
+            self.process.join()
+            self.process = None
+        return found if done else self.compute()  # type: ignore[return-value]
+
+
+class Done(Generic[T]):
+    """A result computed here, with Forked's interface."""
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def result(self) -> T:
+        return self.value
+
+
+def _run(compute: Callable[[], T], send: Connection) -> None:
+    try:
+        answer: tuple[bool, object] = (True, compute())
+    except BaseException:  # raised again where the result is asked for
+        answer = (False, None)
+    try:
+        send.send(answer)
+    except Exception:  # a result that cannot be pickled: computed there instead
+        send.send((False, None))
+    send.close()

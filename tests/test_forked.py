@@ -1,0 +1,42 @@
+"""forked.Forked: a result computed in another process is the function's result; a failure
+there is the function's failure here."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from generator.forked import Done, Forked
+
+
+def test_the_result_is_computed_in_another_process():
+    assert Forked(os.getpid).result() != os.getpid()
+    assert Forked(lambda: {"a": [1, 2], "b": (3,)}).result() == {"a": [1, 2], "b": (3,)}
+    assert Done(5).result() == 5
+
+
+def test_an_error_in_the_child_is_raised_here_by_computing_again():
+    def fails() -> int:
+        raise ValueError("bad listing")
+
+    with pytest.raises(ValueError, match="bad listing"):
+        Forked(fails).result()
+
+
+def test_a_result_that_cannot_travel_is_computed_here():
+    here = os.getpid()
+    lock = Forked(lambda: (os.getpid(), threading.Lock())).result()  # a lock cannot be pickled
+    assert lock[0] == here
+
+
+def test_a_child_that_dies_is_replaced_by_computing_here():
+    here = os.getpid()
+
+    def dies_there() -> int:
+        if os.getpid() != here:
+            os._exit(3)
+        return 7
+
+    assert Forked(dies_there).result() == 7
