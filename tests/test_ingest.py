@@ -339,11 +339,12 @@ def test_listings_parsed_in_a_forked_process_give_the_same_ingest(
         root = new_site(tmp_path / ("forked" if fork_from == 0 else "serial") / "site")
         for name, data in broken.items():
             (root / "content/listings" / name).write_bytes(data)
-        named = sorted((root / "content/listings").iterdir()) + [root / "gone.txt"]
+        named = [*sorted((root / "content/listings").iterdir()), root / "gone.txt"]
         result = ingest_site(root, named)
         results.append((result, records(root)))
     (serial, serial_records), (forked, forked_records) = results
     assert forked_records == serial_records and len(forked_records) > 171
+
     def said(result):
         return [(d.location(), d.message.split(": [Errno")[0]) for d in result.diagnostics]
 
