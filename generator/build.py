@@ -173,7 +173,9 @@ def build_site(
         settled = state.ingest.settled
         with timed("ingest"):
             ingested = ingest(root, config, cache=state.ingest)
-        merged = state.ingest.settled is not settled  # the merge ran: worth saving
+        if fresh_state:  # saved now and let go: the workers need not inherit the listings
+            save_ingest(root, state.ingest, ingested, state.ingest.settled is not settled)
+            state.ingest = IngestCache()
         result.diagnostics.extend(ingested.diagnostics)
         pending = None
         if fresh_state:  # computed (if not cached) in another process while the model is made
@@ -209,7 +211,7 @@ def build_site(
                 writer.remove_stale()
                 state.manifest = writer.manifest()
                 if fresh_state:  # a session keeps them in memory; the manifest is checked on disk
-                    save_caches(root, cache, out, config, state, previous, ingested, merged)
+                    save_caches(root, cache, out, config, state, previous)
             result.written = writer.written
             result.stats = writer.stats
         finally:
@@ -251,31 +253,28 @@ class Drawing:
     drawn: int
 
 
-REREAD = 20  # files an ingest may read again rather than save its cache (see save_caches)
+REREAD = 20  # files an ingest may read again rather than save its cache (see save_ingest)
 
 
 def save_caches(
-    root: Path,
-    cache: Path,
-    out: Path,
-    config: Config,
-    state: SessionState,
-    previous: Manifest,
-    ingested: IngestResult,
-    merged: bool,
+    root: Path, cache: Path, out: Path, config: Config, state: SessionState, previous: Manifest
 ) -> None:
-    """Save what changed: pickling unchanged caches was a sixth of a no-change build. The
-    ingest cache is not saved for a few files read again (an edit): the next build reads
-    them again too, which costs less than pickling every record."""
+    """Save what changed: pickling unchanged caches was a sixth of a no-change build."""
     assert state.manifest is not None
     if not state.manifest.same_as(previous):
         save_manifest(cache, out, state.manifest)
     if state.model.classes_added:
         save_cache(root, "classes", taxonomy_stamp(config), state.model.classes)
-    if merged or ingested.parsed > max(REREAD, len(state.ingest.records) // 100):
-        save_cache(root, "ingest", GENERATOR_VERSION, {"cache": state.ingest})
     if state.keys.computed:
         save_cache(root, "keys", GENERATOR_VERSION, {"memo": state.keys.saved()})
+
+
+def save_ingest(root: Path, cache: IngestCache, ingested: IngestResult, merged: bool) -> None:
+    """Save the ingest cache if the merge ran or many files were read. It is not saved for a
+    few files read again (an edit): the next build reads them again too, which costs less
+    than pickling every record."""
+    if merged or ingested.parsed > max(REREAD, len(cache.records) // 100):
+        save_cache(root, "ingest", GENERATOR_VERSION, {"cache": cache})
 
 
 def keep_broken(writer: Writer, slugs: set[str]) -> None:
