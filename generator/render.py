@@ -425,13 +425,16 @@ class Renderer:
     macros: dict[str, Any] = field(default_factory=dict)
     item_keys: Mapping[str, str] = field(default_factory=dict)
 
-    def _item(self, root: str) -> Callable[..., Markup]:
+    def _items(self, root: str) -> Callable[..., Markup]:
         here = str(escape(root))
 
-        def cached_item(paper: Paper, heading: str = "h3") -> Markup:
-            return Markup(self.marked_item(paper, heading).replace(ROOT_MARK, here))
+        def cached_items(papers: Iterable[Paper], heading: str = "h3") -> Markup:
+            """The items of a list, each followed by a newline, as one string: a Jinja
+            loop over them was a third of drawing a list page."""
+            drawn = "".join([self.marked_item(paper, heading) + "\n" for paper in papers])
+            return Markup(drawn.replace(ROOT_MARK, here))
 
-        return cached_item
+        return cached_items
 
     def marked_item(self, paper: Paper, heading: str = "h3") -> str:
         """A paper's list item, with ROOT_MARK for the way to the site root; drawn once."""
@@ -498,7 +501,7 @@ class Renderer:
         }
         if page.kind == "paper":
             context["paper"] = self.views[page.context["slug"]]
-        context["cached_item"] = self._item(root)
+        context["cached_items"] = self._items(root)
         try:
             return self.env.get_template(page.template).render(context).encode("utf-8")
         except jinja2.TemplateSyntaxError as exc:
