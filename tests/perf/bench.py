@@ -1,6 +1,10 @@
 """Build benchmark: Paper Digest against Hugo on the same generated corpus.
 
-    python tests/perf/bench.py [N ...]        (default: 1000 10000)
+    python tests/perf/bench.py [--dir FOLDER] [N ...]        (default: 1000 10000)
+
+--dir puts the corpora and the built sites in FOLDER (default: the system's temporary
+folder); `--dir /dev/shm` measures both tools without the disk, whose file creation time
+swings several-fold on a virtual machine.
 
 For each N: cold build (records present, no cache, no output), no-change rebuild,
 one-record edit, one-template edit, each with wall time, CPU time and peak RSS, search
@@ -167,9 +171,9 @@ def bench_hugo(site: Path) -> tuple[Run, int] | None:
     return cold, files
 
 
-def main(sizes: list[int]) -> None:
-    root = Path(tempfile.mkdtemp(prefix="digest-bench-"))
-    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+def main(sizes: list[int], folder: str | None = None) -> None:
+    root = Path(tempfile.mkdtemp(prefix="digest-bench-", dir=folder))
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, in {root}")
     for n in sizes:
         site = make_site(root / f"n{n}", n)
         subprocess.run(
@@ -209,4 +213,8 @@ def main(sizes: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1000, 10000])
+    args = sys.argv[1:]
+    where = None
+    if args[:1] == ["--dir"]:
+        where, args = args[1], args[2:]
+    main([int(a) for a in args] or [1000, 10000], where)
