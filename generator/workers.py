@@ -123,11 +123,15 @@ def _draw_forked(
     drawn_with_page = {job.page.context["slug"] for job in papers}
     beside = {p.slug: p for p in missing if p.slug in drawn_with_page}
     others = [p for p in missing if p.slug not in drawn_with_page]
-    started = _start(renderer, writer, papers, workers, beside, others)
-    meanwhile()
-    total = _finish(started, renderer, writer)
-    if total.failure:
-        return total
+    if papers or others:
+        started = _start(renderer, writer, papers, workers, beside, others)
+        meanwhile()
+        total = _finish(started, renderer, writer)
+        if total.failure:
+            return total
+    else:  # e.g. a list template edited: no page of the first round to draw
+        meanwhile()
+        total = Drawn([], [])
     workers = min(workers, len(lists) // MIN_PAGES_PER_WORKER)
     if workers <= 1:
         last = _draw(renderer, writer, lists)

@@ -58,3 +58,37 @@ def test_build_reports_its_stages_and_counts(seed_site: BuiltSite) -> None:
     assert result.pages == len(seed_site.html_pages())
     assert "ingest" in result.timings and len(result.timings) >= 3  # stages are timed
     assert "built" in result.summary()
+
+
+def test_pages_drawn_by_worker_processes_are_those_of_a_serial_build(
+    tmp_path, seed_site: BuiltSite, new_site, monkeypatch
+) -> None:
+    """Two rounds of forked workers (paper pages with the list items, then list pages),
+    taking pages from a shared counter, write the bytes `--jobs 1` writes; so does a
+    session's second build, whose items are all drawn already and whose workers then have
+    only list pages to draw."""
+    import generator.workers
+    from generator.build import BuildSession, build_site
+
+    monkeypatch.setattr(generator.workers, "MIN_PAGES_PER_WORKER", 1)
+    root = new_site(tmp_path / "forked")
+    url = seed_site.base_url
+    serial = build_site(root, output=tmp_path / "serial", base_url=url, search=False, jobs=1)
+    forked = build_site(root, output=tmp_path / "forked-out", base_url=url, search=False, jobs=2)
+    assert serial.drawn == forked.drawn > 400
+    assert digests(tmp_path / "forked-out") == digests(tmp_path / "serial")
+    assert digests(tmp_path / "serial") == digests(seed_site.output)
+
+    session = BuildSession(root, root / "digest.yaml", tmp_path / "session", url)
+    session.build()
+    templates = root / "themes" / "default" / "templates"
+    templates.mkdir(parents=True)
+    home = Path(generator.workers.__file__).parents[1] / "themes/default/templates/list.html"
+    (templates / "list.html").write_text(home.read_text().replace("<h1>", "<h1 id='top'>"))
+    again = session.build()
+    assert again.drawn > 100 and not [d for d in again.diagnostics if d.level == "error"]
+    redrawn = digests(tmp_path / "session")
+    before = digests(tmp_path / "serial")
+    changed = [p for p in redrawn if redrawn[p] != before.get(p) and p.endswith(".html")]
+    marked = [p for p in changed if b"<h1 id='top'>" in (tmp_path / "session" / p).read_bytes()]
+    assert len(changed) > 100 and marked == changed
