@@ -1,9 +1,9 @@
 """Drawing and writing pages, in this process or spread over forked worker processes.
 
 Each worker is forked with the renderer already built (nothing is pickled on the way in),
-draws its share of the pages, writes them, and sends back only what the manifest needs.
-Output is byte-identical whatever the number of workers: pages are pure functions of their
-inputs.
+draws the pages it takes from a shared counter, writes them, and sends back what the
+manifest needs and the list items it drew (see `_draw_forked` for the two rounds). Output
+is byte-identical whatever the number of workers: pages are pure functions of their inputs.
 """
 
 from __future__ import annotations
