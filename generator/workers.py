@@ -215,7 +215,7 @@ def _work(
     # What the fork inherited lives until the worker exits: the collector need not walk it
     # (walking it also copies every page it touches out of the parent's memory).
     gc.freeze()
-    writer = Writer(parent.output, parent.previous, threads=WRITE_THREADS)
+    writer = Writer(parent.output, parent.previous, threads=WRITE_THREADS, empty=parent.empty)
     try:
         result = _draw(renderer, writer, jobs, beside, others)
     except Exception as exc:  # a bug, not bad input: report it with its traceback

@@ -94,6 +94,7 @@ class Writer:
         trusted: bool = False,
         reuse: bool = True,
         threads: int = 0,
+        empty: bool | None = None,
     ) -> None:
         self.output = output
         self.previous = previous
@@ -103,8 +104,9 @@ class Writer:
         self.stats = WriteStats()
         self.written: list[str] = []
         self._dirs: set[Path] = set()
-        # A file of an output folder that was empty at the start holds nothing to compare.
-        self._empty = _empty(output)
+        # A file of an output folder that was empty at the start holds nothing to compare
+        # (`empty`: as a writer of the same build found it, e.g. in a worker process).
+        self.empty = _empty(output) if empty is None else empty
         self._pool = ThreadPoolExecutor(threads, "digest-write") if threads > 0 else None
         self._pending: dict[str, Future[Entry]] = {}
         self._room = threading.BoundedSemaphore(self.BACKLOG)
@@ -119,15 +121,19 @@ class Writer:
 
     def write(self, path: str, data: bytes, key: str | None) -> bool:
         """Write `data` unless the file already holds it; True when written (or queued)."""
-        sha = content_sha(data)
-        same = self.previous.unchanged_bytes(self.output, path, sha)
         target = safe_path(self.output, path)
-        if same is None and not self._empty and _holds(target, data):
-            same = entry_for(target, key, sha)
-        if same is not None:
-            self.entries[path] = Entry(key, sha, same.size, same.mtime_ns)
-            self.stats.unchanged += 1
-            return False
+        sha = None
+        if self._pool is None or not self.empty or path in self.previous.entries:
+            # else nothing to compare with, and the writing thread hashes the bytes: hashing
+            # here made the drawing thread wait for the GIL after every page (20% slower)
+            sha = content_sha(data)
+            same = self.previous.unchanged_bytes(self.output, path, sha)
+            if same is None and not self.empty and _holds(target, data):
+                same = entry_for(target, key, sha)
+            if same is not None:
+                self.entries[path] = Entry(key, sha, same.size, same.mtime_ns)
+                self.stats.unchanged += 1
+                return False
         if self._pool is None:
             self.entries[path] = self._put(target, data, key, sha)
         else:
@@ -157,7 +163,8 @@ class Writer:
             self._pool.shutdown()
             self._pool = None
 
-    def _put(self, target: Path, data: bytes, key: str | None, sha: str) -> Entry:
+    def _put(self, target: Path, data: bytes, key: str | None, sha: str | None) -> Entry:
+        sha = sha or content_sha(data)
         parent = target.parent
         if parent not in self._dirs:
             parent.mkdir(parents=True, exist_ok=True)
