@@ -436,9 +436,12 @@ class Renderer:
 
         return cached_items
 
+    def _item_key(self, paper: Paper, heading: str = "h3") -> tuple[str, str]:
+        return self.item_keys.get(paper.slug, paper.slug), heading
+
     def marked_item(self, paper: Paper, heading: str = "h3") -> str:
         """A paper's list item, with ROOT_MARK for the way to the site root; drawn once."""
-        key = (self.item_keys.get(paper.slug, paper.slug), heading)
+        key = self._item_key(paper, heading)
         found = self.items.get(key)
         if found is None:
             module = self.macros.get("")
@@ -451,15 +454,11 @@ class Renderer:
 
     def missing_items(self) -> list[Paper]:
         """The papers whose list item is not drawn yet."""
-        keys = self.item_keys
-        return [p for p in self.site.papers if (keys.get(p.slug, p.slug), "h3") not in self.items]
+        return [p for p in self.site.papers if self._item_key(p) not in self.items]
 
     def draw_items(self, papers: Iterable[Paper]) -> dict[tuple[str, str], str]:
         """Draw the list items of `papers`, as `items` holds them (see workers.py)."""
-        for paper in papers:
-            self.marked_item(paper)
-        keys = self.item_keys
-        return {k: self.items[k] for k in ((keys.get(p.slug, p.slug), "h3") for p in papers)}
+        return {self._item_key(paper): self.marked_item(paper) for paper in papers}
 
     def _shared(self, helpers: dict[str, Any]) -> dict[str, Any]:
         """What every page's context holds, whatever the page."""
