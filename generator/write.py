@@ -125,7 +125,9 @@ class Writer:
         sha = None
         if self._pool is None or not self.empty or path in self.previous.entries:
             # else nothing to compare with, and the writing thread hashes the bytes: hashing
-            # here made the drawing thread wait for the GIL after every page (20% slower)
+            # releases the GIL, and the drawing thread then waited to get it back from the
+            # writing threads (py-spy at 100,000 papers; the gain is within this machine's
+            # noise, see the project notes)
             sha = content_sha(data)
             same = self.previous.unchanged_bytes(self.output, path, sha)
             if same is None and not self.empty and _holds(target, data):
