@@ -17,7 +17,7 @@ from .models import Paper
 from .render import PAPER_TEMPLATE, Page, Section, sections
 from .site import Group, Site
 
-GENERATOR_VERSION = "4"  # bump when the renderer's output changes for the same inputs
+GENERATOR_VERSION = "5"  # bump when the renderer's output changes for the same inputs
 
 
 def digest(*parts: object) -> str:
@@ -60,6 +60,11 @@ class KeyMemo:
     # papers.json's part per paper by item key, for a session's next build (see BuildSession);
     # a single build keeps none
     json_parts: dict[str, bytes] | None = None
+    # Kept in a session only (not saved): per group section the papers it was keyed with,
+    # and per list page the inputs of its key (see plan_keys)
+    shown: dict[str, tuple[Paper, ...]] = field(default_factory=dict)
+    page_inputs: dict[str, tuple[tuple[object, ...], str]] = field(default_factory=dict)
+    relinked: bool = True  # some paper's links changed, or unknown (see paper_digests)
     computed: int = 0  # keys computed anew since loaded: the memo is worth saving again
 
     def digest(self, name: str, *parts: object) -> str:
@@ -74,6 +79,7 @@ class KeyMemo:
         """Forget the keys drawn from other templates or another config."""
         if base != self.base:
             self.base, self.paper_keys, self.sections = base, {}, {}
+            self.shown, self.page_inputs = {}, {}
 
     def saved(self) -> KeyMemo:
         """What is worth keeping on disk for the next `digest build`: the keys and their
@@ -153,6 +159,7 @@ def paper_digests(site: Site, memo: KeyMemo) -> dict[str, str]:
     listings = {g.name: (g.slug, g.date) for g in site.listings}
     out = {}
     known_items = memo.items
+    relinked = not known_items
     for paper in site.papers:
         links = (
             topics.get(paper.topic),
@@ -164,7 +171,7 @@ def paper_digests(site: Site, memo: KeyMemo) -> dict[str, str]:
             if known[3] == links:
                 out[paper.slug] = known[2]
                 continue
-            own = known[1]
+            own, relinked = known[1], True
         else:
             own = digest([getattr(paper, name) for name in _ITEM_FIELDS])
         item = digest(own, *links)
@@ -173,6 +180,7 @@ def paper_digests(site: Site, memo: KeyMemo) -> dict[str, str]:
     if len(known_items) > len(out):
         for slug in set(known_items) - set(out):
             del known_items[slug]
+    memo.relinked = relinked
     return out
 
 
@@ -201,17 +209,36 @@ def page_digest(
 
 
 def page_key(
-    page: Page, base: str, papers: Mapping[str, str], pages: Mapping[str, str]
+    page: Page,
+    base: str,
+    papers: Mapping[str, str],
+    pages: Mapping[str, str],
+    memo: KeyMemo | None = None,
 ) -> str | None:
     """A page's key, or None for pages that show site-wide counts and are always drawn.
-    `papers` are the item digests, `pages` the paper-page digests."""
+    `papers` are the item digests, `pages` the paper-page digests. With `memo`, a page whose
+    inputs are equal to the last build's keeps its key without hashing them again."""
+    inputs = _page_inputs(page, base, papers, pages)
+    if inputs is None:
+        return None
+    if memo is None:
+        return digest(*inputs)
+    known = memo.page_inputs.get(page.path)
+    if known is None or known[0] != inputs:
+        known = memo.page_inputs[page.path] = (inputs, digest(*inputs))
+    return known[1]
+
+
+def _page_inputs(
+    page: Page, base: str, papers: Mapping[str, str], pages: Mapping[str, str]
+) -> tuple[object, ...] | None:
     context = page.context
     if page.kind == "paper":
-        return digest(base, page.path, pages[context["slug"]])
+        return (base, page.path, pages[context["slug"]])
     if "sections" in context:
         shown = [[papers[p.slug] for p in chunk] for _, chunk in context["sections"]]
         group: Group = context["group"]
-        return digest(
+        return (
             base,
             page.path,
             page.title,
@@ -228,7 +255,7 @@ def page_key(
     if page.kind in ("listing", "email"):
         group = context["group"]
         around = [(g.slug, g.date) if g else None for g in (context["previous"], context["next"])]
-        return digest(
+        return (
             base,
             page.path,
             page.title,
@@ -282,20 +309,41 @@ def plan_keys(
             base = bases.of(PAPER_TEMPLATE)
             yield Keyed(section, _paper_keys(section.papers, base, pages, memo), None)
         else:
-            seen.add(section.name)
+            name = section.name
+            seen.add(name)
+            known = memo.sections.get(name)
+            if known is not None and _same_papers(section, known[0], memo):
+                yield Keyed(section, known[1], None)
+                continue
             signature = (section.facts, [items[p.slug] for p in section.papers])
-            known = memo.sections.get(section.name)
+            memo.shown[name] = section.papers
             if known is not None and known[0] == signature:
                 yield Keyed(section, known[1], None)
                 continue
             planned = list(section.pages())
-            keyed = [(p.path, page_key(p, bases.of(p.template), items, pages)) for p in planned]
-            memo.sections[section.name] = (signature, keyed)  # type: ignore[assignment]
+            keyed = [
+                (p.path, page_key(p, bases.of(p.template), items, pages, memo)) for p in planned
+            ]
+            memo.sections[name] = (signature, keyed)  # type: ignore[assignment]
             memo.computed += 1
             yield Keyed(section, keyed, planned)
     for name in set(memo.sections) - seen:
         del memo.sections[name]
+        memo.shown.pop(name, None)
         memo.computed += 1
+    if len(memo.page_inputs) > 2 * sum(len(keys) for keys in memo.sections.values()) + 1000:
+        memo.page_inputs.clear()  # pages of groups gone, or of pages no longer paginated so
+
+
+def _same_papers(section: Section, signature: tuple[object, ...], memo: KeyMemo) -> bool:
+    """Whether a group section shows what it showed in the session's last build, without
+    looking up every item digest: the same facts and the same paper objects (a paper's item
+    digest changes only with the paper object, or with its links, see `relinked`). A tuple
+    of the same objects compares equal without comparing their fields."""
+    if memo.relinked or signature[0] != section.facts:
+        return False
+    shown = memo.shown.get(section.name)
+    return shown is not None and (shown is section.papers or shown == section.papers)
 
 
 def _paper_keys(

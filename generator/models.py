@@ -76,6 +76,9 @@ def _record(slug: str, meta: dict[str, Any], body: str, path: str | None) -> Rec
     return Record(slug, meta, body, None if path is None else Path(path))
 
 
+EPOCH = dt.date(1970, 1, 1)  # the date of a paper with none
+
+
 @dataclass(frozen=True, slots=True)
 class Paper:
     """A record as the site shows it: effective topic and tags, parsed dates."""
@@ -99,7 +102,7 @@ class Paper:
     @property
     def date(self) -> dt.date:
         """The date a paper is filed under: publication, else first listing."""
-        return self.published or self.listed or dt.date(1970, 1, 1)
+        return self.published or self.listed or EPOCH
 
     @property
     def url(self) -> str:

@@ -23,7 +23,7 @@ from .config import Config
 from .errors import Diagnostic, DigestError
 from .markup import plain_text, render_abstract, render_notes, render_title
 from .metadata import bibtex, json_ld
-from .models import Paper
+from .models import EPOCH, Paper, is_code_link
 from .site import Group, Site
 from .slugs import slugify
 
@@ -301,21 +301,21 @@ def filter_views(papers: tuple[Paper, ...]) -> list[tuple[Filter, tuple[Paper, .
     changed are drawn again; at the 171 seed papers, 246 small pages (0.25 s).
     """
     views = [(Filter("", "All", len(papers)), papers)]
-    code = tuple(p for p in papers if p.code_links)
+    code: list[Paper] = []
+    years: dict[int | None, list[Paper]] = {}  # None: undated
+    for paper in papers:  # one pass: planning a big tag's views is most of replanning it
+        if paper.links and any(map(is_code_link, paper.links)):
+            code.append(paper)
+        date = paper.published or paper.listed
+        years.setdefault(date.year if date else None, []).append(paper)
     if 0 < len(code) < len(papers):
-        views.append((Filter("code", "With code", len(code)), code))
-    years: dict[str, list[Paper]] = {}
-    for paper in papers:
-        years.setdefault(_year(paper), []).append(paper)
+        views.append((Filter("code", "With code", len(code)), tuple(code)))
     if len(years) > 1:
-        for year, chunk in sorted(years.items(), key=lambda item: item[0] == "undated"):
-            label = "Undated" if year == "undated" else year
-            views.append((Filter(year, label, len(chunk)), tuple(chunk)))
+        for year, chunk in sorted(years.items(), key=lambda item: item[0] is None):
+            slug = "undated" if year is None else str(year)
+            label = "Undated" if year is None else slug
+            views.append((Filter(slug, label, len(chunk)), tuple(chunk)))
     return views
-
-
-def _year(paper: Paper) -> str:
-    return str(paper.date.year) if paper.published or paper.listed else "undated"
 
 
 def _filtered(config: Config, base: str, group: Group, kind: str) -> Iterator[Page]:
@@ -372,13 +372,18 @@ def _paged(
 
 def by_month(papers: tuple[Paper, ...]) -> list[tuple[str, tuple[Paper, ...]]]:
     """Papers (already newest first) under month headings."""
-    sections: list[tuple[str, list[Paper]]] = []
-    for paper in papers:
-        heading = month_heading(paper.date.year, paper.date.month)
-        if not sections or sections[-1][0] != heading:
-            sections.append((heading, []))
-        sections[-1][1].append(paper)
-    return [(heading, tuple(items)) for heading, items in sections]
+    sections: list[tuple[str, tuple[Paper, ...]]] = []
+    start, last = 0, (0, 0)
+    for i, paper in enumerate(papers):
+        date = paper.published or paper.listed or EPOCH  # Paper.date, without the call
+        month = (date.year, date.month)
+        if month != last:
+            if i:
+                sections.append((month_heading(*last), papers[start:i]))
+            start, last = i, month
+    if papers:
+        sections.append((month_heading(*last), papers[start:]))
+    return sections
 
 
 @lru_cache(maxsize=4096)

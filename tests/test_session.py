@@ -91,6 +91,36 @@ def test_a_field_edit_redraws_the_lists_showing_it(session: BuildSession, tmp_pa
     _same_as_a_build_from_nothing(session, tmp_path)
 
 
+def test_a_series_of_field_edits_each_builds_what_a_build_from_nothing_builds(
+    session: BuildSession, tmp_path: Path
+) -> None:
+    """Each build of a session keeps the keys of the lists the edit did not touch (keys.py
+    `_same_papers`, `page_key` memo) and plans the others again: after each edit, in turn,
+    the output is a clean build's. The edits move papers between groups, reorder lists and
+    change what a page shows without changing its place."""
+    records = _records(session)
+
+    def front(record: Path, line: str) -> None:
+        record.write_text(record.read_text().replace("\n---\n", f"\n{line}\n---\n", 1))
+
+    edits: list[tuple[Path, Callable[[Path], object]]] = [
+        (records[0], lambda r: r.write_text(r.read_text().replace("title: ", "title: A ", 1))),
+        (records[1], lambda r: front(r, "tags: [session-tag]")),
+        (records[2], lambda r: front(r, "tags: [session-tag, second-tag]")),
+        (records[1], lambda r: front(r, "topic: A topic of its own")),
+        (records[3], lambda r: front(r, "published: 1999-01-02")),
+        (records[4], lambda r: front(r, "links: [https://github.com/example/code]")),
+        (records[2], lambda r: front(r, "draft: true")),
+        (records[5].with_name("new.md"), lambda r: r.write_text("---\ntitle: New\n---\n")),
+    ]
+    for i, (record, edit) in enumerate(edits):
+        edit(record)
+        result = session.build([str(record)])
+        assert not any(d.level == "error" for d in result.diagnostics), i
+        assert result.drawn >= 1, i
+        _same_as_a_build_from_nothing(session, tmp_path / str(i))
+
+
 def test_what_is_not_a_notes_edit(session: BuildSession) -> None:
     state = session.state
     papers = session.root / "content" / "papers"
