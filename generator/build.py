@@ -137,9 +137,11 @@ def build_site(
     progress: bool = False,
     search: bool = True,
     state: SessionState | None = None,
+    changed: Collection[str] | None = None,
 ) -> BuildResult:
     """Build the site under `root`; raise DigestError only when nothing can be built.
-    A `state` carried from build to build lets each reuse the previous one's work."""
+    A `state` carried from build to build lets each reuse the previous one's work, and
+    `changed` (when known) names every file changed since the last build of that state."""
     root = root.resolve()
     state_config = state.config if state is not None else None
     config, notes = load_config(config_path or root / "digest.yaml", state_config)
@@ -172,7 +174,7 @@ def build_site(
                 )
         settled = state.ingest.settled
         with timed("ingest"):
-            ingested = ingest(root, config, cache=state.ingest)
+            ingested = ingest(root, config, cache=state.ingest, changed=changed)
         if fresh_state:  # saved now and let go: the workers need not inherit the listings
             save_ingest(root, state.ingest, ingested, state.ingest.settled is not settled)
             state.ingest = IngestCache()
@@ -274,7 +276,7 @@ def save_ingest(root: Path, cache: IngestCache, ingested: IngestResult, merged: 
     few files read again (an edit): the next build reads them again too, which costs less
     than pickling every record."""
     if merged or ingested.parsed > max(REREAD, len(cache.records) // 100):
-        save_cache(root, "ingest", GENERATOR_VERSION, {"cache": cache})
+        save_cache(root, "ingest", GENERATOR_VERSION, {"cache": cache.saved()})
 
 
 def keep_broken(writer: Writer, slugs: set[str]) -> None:
@@ -471,6 +473,9 @@ class BuildSession:
         self.base_url = base_url
         self.state = SessionState()
         self.state.keys.json_parts = {}  # each build re-encodes only the papers that changed
+        # files changed since the last build that ended: a build that fails on the way (a
+        # config error) has not read them, and the next one must
+        self.unread: set[str] = set()
 
     def related_ready(self) -> bool | None:
         """None when no related papers are being computed in the background, else whether
@@ -483,20 +488,27 @@ class BuildSession:
         leaving the previous output as it was. `changed`: the files changed since the last
         build, when known; a batch of notes edits redraws only those papers' pages."""
         state = self.state
-        if changed and state.last is not None:
+        quick = bool(changed) and not self.unread  # else some changes are not read yet
+        self.unread.update(changed)
+        if quick and state.last is not None:
             papers_dir = self.root / "content" / "papers"
             edits = notes_edits(papers_dir, changed, state.ingest.records, state.model.papers)
             if edits is not None:
-                return redraw_notes(self.root, state.last.output, state, edits)
+                result = redraw_notes(self.root, state.last.output, state, edits)
+                self.unread.clear()
+                return result
         first = state.manifest is None
-        return build_site(
+        result = build_site(
             self.root,
             config_path=self.config_path,
             output=self.output,
             base_url=self.base_url,
             search=first,  # index once at start; later rebuilds skip it to repaint fast
             state=state,
+            changed=set(self.unread) if changed else None,
         )
+        self.unread.clear()
+        return result
 
 
 def redraw_notes(root: Path, out: Path, state: SessionState, edits: list[NotesEdit]) -> BuildResult:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
@@ -58,6 +58,15 @@ class IngestCache:
     listings: dict[str, tuple[str, Listing]] = field(default_factory=dict)
     records: dict[str, tuple[int, int, Record]] = field(default_factory=dict)
     settled: Settled | None = None
+    unreadable: set[str] = field(default_factory=set)  # record file names read in vain
+    complete: bool = False  # every file was looked at once: `changed` can be trusted
+    # the listings' papers as last collected, for a merge of the same listings again; kept
+    # only while no record was made from them (a new record takes its paper's fields)
+    collected: tuple[list[tuple[str, str, dt.date | None]], list[_Candidate]] | None = None
+
+    def saved(self) -> IngestCache:
+        """What is worth pickling: not the collected papers, quick to collect again."""
+        return IngestCache(self.listings, self.records, self.settled, self.unreadable)
 
 
 @dataclass(slots=True)
@@ -113,17 +122,28 @@ def ingest(
     *,
     dry_run: bool = False,
     cache: IngestCache | None = None,
+    changed: Collection[str] | None = None,
 ) -> IngestResult:
+    """Merge the listings into the records. `changed`, when known, names every file changed
+    since the ingest that filled `cache` (a session's watcher knows): the other records
+    and listings are taken as cached without looking at them, a stat of each of 10,000
+    records being the longest part of a session's ingest."""
     result = IngestResult()
     cache = cache if cache is not None else IngestCache()
-    paths = files if files is not None else listing_paths(root / "content" / "listings")
+    listings_dir = root / "content" / "listings"
+    paths = files if files is not None else listing_paths(listings_dir)
     listings: list[tuple[Listing, dt.date | None]] = []
     inputs: list[tuple[str, str, dt.date | None]] = []
     papers_dir = root / "content" / "papers"
+    trusted = _changed_names(changed, papers_dir, listings_dir) if cache.complete else None
+    records_changed, listings_changed = trusted or (None, None)
     before = cache.records
     record_notes: list[Diagnostic] = []
     digests, parsed, (existing, broken) = _read_listings(
-        paths, cache, lambda: load_records(papers_dir, record_notes, cache)
+        paths,
+        cache,
+        lambda: load_records(papers_dir, record_notes, cache, records_changed),
+        listings_changed,
     )
     for path, digest in digests:
         read = _read_listing(path, digest, parsed, result, cache)
@@ -143,12 +163,16 @@ def ingest(
     if settled is not None and settled.holds(inputs, existing, broken):
         result.records, result.papers = dict(existing), settled.papers
         return result
-    candidates: dict[str, _Candidate] = {}  # by each of its keys
-    for listing, listed in listings:
-        _collect(listing, listed, candidates)
-    papers = list({id(c): c for c in candidates.values()}.values())
+    if cache.collected is not None and cache.collected[0] == inputs:
+        papers = cache.collected[1]
+    else:
+        candidates: dict[str, _Candidate] = {}  # by each of its keys
+        for listing, listed in listings:
+            _collect(listing, listed, candidates)
+        papers = list({id(c): c for c in candidates.values()}.values())
     result.papers = len(papers)
     _merge(papers, existing, broken, result)
+    cache.collected = (inputs, papers) if not result.new else None
     quiet = not result.new and not result.updated and not dry_run
     cache.settled = Settled(inputs, existing, broken, len(papers)) if quiet else None
     if not dry_run:
@@ -165,6 +189,29 @@ def _write(folder: Path, record: Record, result: IngestResult) -> bool:
         result.diagnostics.append(error(where, None, f"cannot write this record: {exc}"))
         return False
     return True
+
+
+def _changed_names(
+    changed: Collection[str] | None, papers: Path, listings: Path
+) -> tuple[set[str], set[str]] | None:
+    """The names of the record files and listings among `changed`; None (look at every
+    file) when not known, or when a change could stand for many files (a folder)."""
+    if not changed:
+        return None
+    records: set[str] = set()
+    named: set[str] = set()
+    for text in changed:
+        folder = Path(os.path.realpath(os.path.dirname(text)))  # as `root` is, resolved
+        path = folder / os.path.basename(text)
+        if path in (papers, listings, papers.parent):
+            return None  # a folder of records or listings made, moved or removed
+        if folder == papers:
+            records.add(path.name)
+        elif folder == listings:
+            named.add(path.name)
+        elif papers in path.parents or listings in path.parents:
+            return None  # a folder inside: what changed in it is not known
+    return records, named
 
 
 def listing_paths(folder: Path) -> list[Path]:
@@ -185,16 +232,26 @@ T = TypeVar("T")
 
 
 def _read_listings(
-    paths: list[Path], cache: IngestCache, meanwhile: Callable[[], T]
+    paths: list[Path],
+    cache: IngestCache,
+    meanwhile: Callable[[], T],
+    changed: set[str] | None = None,
 ) -> tuple[list[tuple[Path, str | OSError]], Parsed, T]:
     """Each listing's digest (or why it could not be read), those not cached parsed, and
     what `meanwhile` returned, run while they are parsed. The bytes are let go on return
-    (175 MB at 100,000 papers)."""
-    files = [(path, _read_bytes(path)) for path in paths]
+    (175 MB at 100,000 papers). Given the names of the `changed` listings, the others
+    cached are not read again."""
+    files: list[tuple[Path, Read | str]] = []
+    for path in paths:
+        known = cache.listings.get(path.name) if changed is not None else None
+        if known is not None and path.name not in changed:  # type: ignore[operator]
+            files.append((path, known[0]))
+        else:
+            files.append((path, _read_bytes(path)))
     parsing = _parse_changed(files, cache)
     done = meanwhile()
     parsed = parsing.result()
-    return [(p, r if isinstance(r, OSError) else r[1]) for p, r in files], parsed, done
+    return [(p, r if isinstance(r, OSError | str) else r[1]) for p, r in files], parsed, done
 
 
 def _read_bytes(path: Path) -> Read:
@@ -206,12 +263,12 @@ def _read_bytes(path: Path) -> Read:
 
 
 def _parse_changed(
-    files: list[tuple[Path, Read]], cache: IngestCache
+    files: list[tuple[Path, Read | str]], cache: IngestCache
 ) -> Forked[Parsed] | Done[Parsed]:
-    """The listings whose bytes are not those cached, parsed."""
+    """The listings whose bytes are not those cached, parsed (a digest alone: cached)."""
     changed = []
     for path, read in files:
-        if not isinstance(read, OSError):
+        if not isinstance(read, OSError | str):
             known = cache.listings.get(path.name)
             if known is None or known[0] != read[1]:
                 changed.append((path.name, read[0]))
@@ -380,43 +437,64 @@ def _combine(known: _Candidate, other: _Candidate) -> None:
 
 
 def load_records(
-    folder: Path, diagnostics: list[Diagnostic], cache: IngestCache | None = None
+    folder: Path,
+    diagnostics: list[Diagnostic],
+    cache: IngestCache | None = None,
+    changed: set[str] | None = None,
 ) -> tuple[dict[str, Record], set[str]]:
     """Every readable record by slug, and the slugs of records that could not be read.
-    A record whose file has the modification time and size cached is not parsed again."""
+    A record whose file has the modification time and size cached is not parsed again;
+    given the names of the `changed` files, a record cached and not among them is taken
+    as cached without a look (the unreadable ones are read again, to report them)."""
     cache = cache if cache is not None else IngestCache()
     records: dict[str, Record] = {}
     broken: set[str] = set()
     if not folder.is_dir():
         return records, broken
+    known_records = cache.records
+    if changed is None:
+        with os.scandir(folder) as found:
+            names = sorted(e.name for e in found if _is_record_name(e.name))
+        look = set(names)
+    else:
+        look = {n for n in changed | cache.unreadable if _is_record_name(n)}
+        names = sorted(look.union(known_records))
     seen: dict[str, tuple[int, int, Record]] = {}
-    with os.scandir(folder) as found:
-        entries = sorted(
-            (e for e in found if e.name.endswith(".md") and not e.name.startswith(".")),
-            key=lambda e: e.name,
-        )
-    for entry in entries:
-        name = entry.name
-        try:
-            stat: os.stat_result | None = entry.stat()  # follows symlinks, as open() does
-        except OSError:
-            stat = None
-        known = cache.records.get(name)
-        if stat and known and known[0] == stat.st_mtime_ns and known[1] == stat.st_size:
+    unreadable: set[str] = set()
+    for name in names:
+        known = known_records.get(name)
+        if known is not None and name not in look:
             seen[name] = known
             records[name[:-3]] = known[2]
             continue
         path = folder / name
+        try:
+            stat: os.stat_result | None = os.stat(path)  # follows symlinks, as open() does
+        except FileNotFoundError:
+            if changed is not None:
+                continue  # removed
+            stat = None
+        except OSError:
+            stat = None
+        if stat and known and known[0] == stat.st_mtime_ns and known[1] == stat.st_size:
+            seen[name] = known
+            records[name[:-3]] = known[2]
+            continue
         record, problems = read_record(path, f"content/papers/{name}")
         diagnostics.extend(problems)
         if record is None:
             broken.add(path.stem)
+            unreadable.add(name)
         else:
             records[path.stem] = record
             if stat is not None:
                 seen[name] = (stat.st_mtime_ns, stat.st_size, record)
-    cache.records = seen
+    cache.records, cache.unreadable, cache.complete = seen, unreadable, True
     return records, broken
+
+
+def _is_record_name(name: str) -> bool:
+    return name.endswith(".md") and not name.startswith(".")
 
 
 def _merge(

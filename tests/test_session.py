@@ -13,6 +13,7 @@ import pytest
 
 from generator import build
 from generator.build import BuildSession, build_site
+from generator.errors import DigestError
 from generator.notes_edit import notes_edits
 
 
@@ -119,6 +120,35 @@ def test_a_series_of_field_edits_each_builds_what_a_build_from_nothing_builds(
         assert not any(d.level == "error" for d in result.diagnostics), i
         assert result.drawn >= 1, i
         _same_as_a_build_from_nothing(session, tmp_path / str(i))
+
+
+def test_only_the_files_named_changed_are_read_again(session: BuildSession, tmp_path: Path) -> None:
+    """A session's build reads again only the files its watcher names (ingest `changed`);
+    those named in a build that failed before reading them are read by the next one."""
+    records = _records(session)
+    config = session.root / "digest.yaml"
+    good = config.read_text()
+    marked = records[0].read_text().replace("title: ", "title: Unnamed edit ", 1)
+    records[0].write_text(marked)
+    skipped = session.build([str(records[1])])  # records[0] changed, but is not named
+    assert not any("Unnamed edit" in p.read_text() for p in session.output.glob("topics/*/*.html"))
+    assert skipped.drawn == 0
+    records[1].write_text(records[1].read_text().replace("title: ", "title: Second edit ", 1))
+    config.write_text("title: [unclosed\n")
+    with pytest.raises(DigestError):
+        session.build([str(config), str(records[1])])
+    config.write_text(good)
+    fixed = session.build([str(config)])  # records[1] was named by the failed build
+    assert f"papers/{records[1].stem}/index.html" in fixed.written
+    session.build()  # changes not known: every file is looked at, records[0] too
+    _same_as_a_build_from_nothing(session, tmp_path)
+    new = records[0].with_name("made-in-the-session.md")
+    new.write_text("---\ntitle: Made in the session\n---\n")
+    assert "papers/made-in-the-session/index.html" in session.build([str(new)]).written
+    new.unlink()
+    session.build([str(new)])
+    assert not (session.output / "papers" / "made-in-the-session").exists()
+    _same_as_a_build_from_nothing(session, tmp_path / "again")
 
 
 def test_what_is_not_a_notes_edit(session: BuildSession) -> None:
