@@ -373,6 +373,7 @@ def session_related(
     if memo.inputs == (count, texts):
         return memo.result
     if job is not None and job.texts == texts:
+        job.start()  # if nothing asked related_ready since the last build
         if not job.done():
             return memo.result
         state.related_job = None
@@ -382,10 +383,7 @@ def session_related(
         state.related_job = None
     if not memo.result or len(texts) < BACKGROUND_FROM:
         return cached_related(cache, texts, count, memo)
-    job = Pending(cache, texts, count, memo)
-    if job.done():  # found in the cache
-        return job.result(texts)
-    state.related_job = job
+    state.related_job = Pending(cache, texts, count, memo, start=False)  # see related_ready
     return memo.result
 
 
@@ -481,7 +479,10 @@ class BuildSession:
         """None when no related papers are being computed in the background, else whether
         they are ready for a build to show them."""
         job = self.state.related_job
-        return None if job is None else job.done()
+        if job is None:
+            return None
+        job.start()  # after the build that wanted it, which so shows its edit sooner
+        return job.done()
 
     def build(self, changed: Collection[str] = ()) -> BuildResult:
         """Build again; raise DigestError (with file:line) when the site cannot be built,

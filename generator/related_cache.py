@@ -85,17 +85,32 @@ class Pending:
     result is shown (see build.session_related): `result` waits for them. Only a
     computation is forked; a result found in the cache is returned at once."""
 
-    def __init__(self, cache: Path, texts: Texts, count: int, memo: RelatedMemo) -> None:
+    def __init__(
+        self, cache: Path, texts: Texts, count: int, memo: RelatedMemo, start: bool = True
+    ) -> None:
         self.cache, self.texts, self.count, self.memo = cache, texts, count, memo
-        self.key = corpus_key(texts, count)
-        self.found = _load(cache / CACHE_FILE, self.key) if count > 0 else {}
+        self.started = False
+        self.found: dict[str, tuple[str, ...]] | None = None
         self.process: multiprocessing.process.BaseProcess | None = None
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Look in the cache, and fork the computation if not found there; once only. A
+        session starts it after its build, not during it (see BuildSession.related_ready):
+        hashing the corpus and forking were a tenth of a title edit's build."""
+        if self.started:
+            return
+        self.started = True
+        texts, count = self.texts, self.count
+        key = corpus_key(texts, count)
+        self.found = _load(self.cache / CACHE_FILE, key) if count > 0 else {}
         if self.found is None:
             context = multiprocessing.get_context("fork")
             self.receive, send = context.Pipe(duplex=False)
             self.process = context.Process(
                 target=_compute,
-                args=(cache / CACHE_FILE, self.key, texts, count, send),
+                args=(self.cache / CACHE_FILE, key, texts, count, send),
                 daemon=True,
             )
             self.process.start()
@@ -103,10 +118,11 @@ class Pending:
 
     def done(self) -> bool:
         """True when `result` would not wait."""
-        return self.process is None or self.receive.poll()
+        return self.started and (self.process is None or self.receive.poll())
 
     def result(self, texts: Texts) -> dict[str, tuple[str, ...]]:
         """The related papers of `texts`: those computed, if `texts` are what was given."""
+        self.start()
         if self.process is not None:
             with contextlib.suppress(EOFError, OSError):
                 self.found = self.receive.recv()
@@ -137,13 +153,21 @@ def _compute(path: Path, key: str, texts: Texts, count: int, send: Connection) -
 
 def _load(path: Path, key: str) -> dict[str, tuple[str, ...]] | None:
     try:
-        data = json.loads(path.read_bytes())
+        with path.open("rb") as file:  # the key comes first (see _save): a session's edit
+            head = _head(key)  # reads 60 bytes, not the 2 MB kept for another corpus
+            if file.read(len(head)) != head:
+                return None
+            data = json.loads(head + file.read())
         if data["key"] != key:
             return None
         slugs = data["slugs"]
         return {slugs[i]: tuple(slugs[j] for j in near) for i, *near in data["near"]}
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
+
+
+def _head(key: str) -> bytes:
+    return b'{"key":' + json.dumps(key).encode() + b","
 
 
 def _save(path: Path, key: str, related: dict[str, tuple[str, ...]]) -> None:
