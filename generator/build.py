@@ -319,11 +319,14 @@ def render_site(
     # another process, the rest made while the pages are drawn, and the small ones written
     # then too (writing 10,000 cite.bib files before forking the workers left the processor
     # idle; at 100,000 papers related papers are ready first, and making the exports held
-    # the workers back 11 s)
+    # the workers back 11 s). A session's build (no `pending`) makes them first, and the
+    # writing threads write them while the pages are planned and drawn.
     made: list[tuple[str, bytes, str]] = []
     later: list[Export] = []
     for export in exports(site, bases.plain, papers, state.keys):
-        if pending is not None and not pending.done():
+        if pending is None:
+            write_export(writer, export)
+        elif not pending.done():
             write_export(writer, export, held=made)
         else:
             later.append(export)

@@ -84,8 +84,8 @@ def _draw(
     items = list(others)
     try:
         for job in jobs:
-            written = writer.write(job.page.path, renderer.render(job.page, helpers), job.key)
-            drawn.append((job.page.path, written))
+            writer.write(job.page.path, renderer.render(job.page, helpers), job.key)
+            drawn.append(job.page.path)
             if job.page.kind == "paper":
                 slug = job.page.context["slug"]
                 if slug in beside:
@@ -96,7 +96,8 @@ def _draw(
         if beside or others:
             done.items = renderer.draw_items(items)
         writer.flush()
-        done.files = [(path, writer.entries[path], written) for path, written in drawn]
+        written = set(writer.written)
+        done.files = [(path, writer.entries[path], path in written) for path in drawn]
     except DigestError as exc:
         done.failure = exc.diagnostics
     return done

@@ -119,33 +119,21 @@ class Writer:
         self.entries[path] = self.previous.entries[path]
         self.stats.unchanged += 1
 
-    def write(self, path: str, data: bytes, key: str | None) -> bool:
-        """Write `data` unless the file already holds it; True when written (or queued)."""
+    def write(self, path: str, data: bytes, key: str | None) -> None:
+        """Write `data` unless the file already holds it. With threads, the bytes are
+        hashed and compared in a writing thread too (hashing releases the GIL, and the
+        drawing thread then waited to get it back: py-spy at 100,000 papers), and what was
+        written is known after `flush()`."""
         target = safe_path(self.output, path)
-        sha = None
-        if self._pool is None or not self.empty or path in self.previous.entries:
-            # else nothing to compare with, and the writing thread hashes the bytes: hashing
-            # releases the GIL, and the drawing thread then waited to get it back from the
-            # writing threads (py-spy at 100,000 papers; the gain is within this machine's
-            # noise, see the project notes)
-            sha = content_sha(data)
-            same = self.previous.unchanged_bytes(self.output, path, sha)
-            if same is None and not self.empty and _holds(target, data):
-                same = entry_for(target, key, sha)
-            if same is not None:
-                self.entries[path] = Entry(key, sha, same.size, same.mtime_ns)
-                self.stats.unchanged += 1
-                return False
+        # a file of a folder empty at the start has nothing to compare with
+        compare = not self.empty or path in self.previous.entries
         if self._pool is None:
-            self.entries[path] = self._put(target, data, key, sha)
-        else:
-            self._room.acquire()
-            future = self._pool.submit(self._put, target, data, key, sha)
-            future.add_done_callback(lambda _: self._room.release())
-            self._pending[path] = future
-        self.stats.written += 1
-        self.written.append(path)
-        return True
+            self._done(path, *self._put(target, path, data, key, compare))
+            return
+        self._room.acquire()
+        future = self._pool.submit(self._put, target, path, data, key, compare)
+        future.add_done_callback(lambda _: self._room.release())
+        self._pending[path] = future
 
     def flush(self) -> None:
         """Wait for the queued writes; raise DigestError for the first that failed."""
@@ -153,11 +141,19 @@ class Writer:
         failure: DigestError | None = None
         for path, future in pending.items():
             try:
-                self.entries[path] = future.result()
+                self._done(path, *future.result())
             except DigestError as exc:
                 failure = failure or exc
         if failure is not None:
             raise failure
+
+    def _done(self, path: str, entry: Entry, written: bool) -> None:
+        self.entries[path] = entry
+        if written:
+            self.stats.written += 1
+            self.written.append(path)
+        else:
+            self.stats.unchanged += 1
 
     def shutdown(self) -> None:
         """Let the queued writes finish and stop the threads (after an error too)."""
@@ -165,8 +161,17 @@ class Writer:
             self._pool.shutdown()
             self._pool = None
 
-    def _put(self, target: Path, data: bytes, key: str | None, sha: str | None) -> Entry:
-        sha = sha or content_sha(data)
+    def _put(
+        self, target: Path, path: str, data: bytes, key: str | None, compare: bool
+    ) -> tuple[Entry, bool]:
+        """The file's entry, and whether it was written (False: it held `data` already)."""
+        sha = content_sha(data)
+        if compare:
+            same = self.previous.unchanged_bytes(self.output, path, sha)
+            if same is None and not self.empty and _holds(target, data):
+                same = entry_for(target, key, sha)
+            if same is not None:
+                return Entry(key, sha, same.size, same.mtime_ns), False
         parent = target.parent
         if parent not in self._dirs:
             parent.mkdir(parents=True, exist_ok=True)
@@ -178,7 +183,7 @@ class Writer:
         except OSError as exc:  # a full disk, a read-only folder: the old file stays whole
             temp.unlink(missing_ok=True)
             raise DigestError.at(str(target), None, f"cannot write the output: {exc}") from exc
-        return entry_for(target, key, sha)
+        return entry_for(target, key, sha), True
 
     def adopt(self, path: str, entry: Entry, written: bool) -> None:
         """Record a file another process wrote for this build."""
