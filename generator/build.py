@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import gc
+import itertools
 import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ import jinja2
 from .cache import load_cache, save_cache
 from .config import Config, load_config
 from .errors import Diagnostic, DigestError, info
-from .exports import Export, exports, sitemap_export
+from .exports import Export, cite_export, cite_keys, exports, sitemap_export
 from .ingest import IngestCache, IngestResult, ingest
 from .keys import (
     GENERATOR_VERSION,
@@ -323,7 +324,12 @@ def render_site(
     # writing threads write them while the pages are planned and drawn.
     made: list[tuple[str, bytes, str]] = []
     later: list[Export] = []
-    for export in exports(site, bases.plain, papers, state.keys):
+    stale_cites = writer.keep_fresh(cite_keys(site, bases.plain, papers, state.keys))
+    by_slug = {p.slug: p for p in site.papers} if stale_cites else {}
+    cites = (
+        cite_export(by_slug[path.split("/")[1]], config, key) for path, key in stale_cites.items()
+    )
+    for export in itertools.chain(exports(site, bases.plain, papers, state.keys), cites):
         if pending is None:
             write_export(writer, export)
         elif not pending.done():
@@ -338,13 +344,8 @@ def render_site(
     pages = page_digests(site, papers, related, state.keys)
     jobs, paths = [], []
     for keyed in plan_keys(site, bases, papers, pages, state.keys):
-        stale: dict[str, str | None] = {}
-        for path, key in keyed.keys:
-            paths.append(path)
-            if writer.is_fresh(path, key):
-                writer.keep(path)
-            else:
-                stale[path] = key
+        paths.extend(path for path, _ in keyed.keys)
+        stale = writer.keep_fresh(keyed.keys)
         if stale:
             jobs.extend(Job(page, stale[page.path]) for page in _stale_pages(keyed, stale))
     renderer = Renderer(state.env, site, Views(site.papers, related), state.items, item_keys=papers)

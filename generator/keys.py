@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -65,6 +66,17 @@ class KeyMemo:
     shown: dict[str, tuple[Paper, ...]] = field(default_factory=dict)
     page_inputs: dict[str, tuple[tuple[object, ...], str]] = field(default_factory=dict)
     relinked: bool = True  # some paper's links changed, or unknown (see paper_digests)
+    # the slugs whose item digest changed in the last paper_digests, None: unknown
+    items_changed: set[str] | None = None
+    link_maps: object = None  # the group slugs items link to, as paper_digests last saw them
+    page_papers: dict[str, Paper] = field(default_factory=dict)  # as page_digests last saw
+    related_seen: object = None  # the related papers page_digests last saw, with, by slug,
+    related_by: dict[str, list[str]] = field(default_factory=dict)  # the papers listing it
+    pages_looked: set[str] | None = None  # page digests computed by the last page_digests
+    # the paper pages' keys as the last plan_keys listed them: (base, slugs, keys, where)
+    paper_list: tuple[str, tuple[str, ...], list[tuple[str, str | None]], dict[str, int]] | None = (
+        None
+    )
     computed: int = 0  # keys computed anew since loaded: the memo is worth saving again
 
     def digest(self, name: str, *parts: object) -> str:
@@ -153,35 +165,58 @@ def paper_digests(site: Site, memo: KeyMemo) -> dict[str, str]:
     """Per paper: what its list item (and its feed entry, cite.bib and JSON) shows: its
     fields but the notes, and the links it makes to its topic, tags and listings. A paper
     that is the same object as in the last build, linking to the same groups' pages, keeps
-    its digest."""
+    its digest. Sets memo.items_changed and memo.relinked for the keys computed next."""
     topics = {g.name: g.slug for g in site.topics}
     tags = {tag_key(g.name): g.slug for g in site.tags}
     listings = {g.name: (g.slug, g.date) for g in site.listings}
+    same_links = _links_kept(memo.link_maps, (topics, tags, listings))
+    memo.link_maps = (topics, tags, listings)
     out = {}
     known_items = memo.items
     relinked = not known_items
+    changed = set()
     for paper in site.papers:
+        slug = paper.slug
+        known = known_items.get(slug)
+        if same_links and known is not None and known[0] is paper:
+            out[slug] = known[2]
+            continue
         links = (
             topics.get(paper.topic),
             tuple(tags.get(tag_key(t)) for t in paper.tags),
             tuple(listings.get(s) for s in paper.sources),
         )
-        known = known_items.get(paper.slug)
         if known is not None and known[0] is paper:
             if known[3] == links:
-                out[paper.slug] = known[2]
+                out[slug] = known[2]
                 continue
             own, relinked = known[1], True
         else:
             own = digest([getattr(paper, name) for name in _ITEM_FIELDS])
         item = digest(own, *links)
-        known_items[paper.slug] = (paper, own, item, links)
-        out[paper.slug] = item
+        if known is None or known[2] != item:
+            changed.add(slug)
+        known_items[slug] = (paper, own, item, links)
+        out[slug] = item
     if len(known_items) > len(out):
         for slug in set(known_items) - set(out):
             del known_items[slug]
-    memo.relinked = relinked
+            changed.add(slug)
+    memo.relinked, memo.items_changed = relinked, changed
     return out
+
+
+def _links_kept(before: object, now: tuple[dict[str, object], ...]) -> bool:
+    """Whether every paper that is the same object as before links as before: no group
+    that was there and still is has another slug (or date). A group made or gone (a tag
+    edit) leaves the others' links alone: a paper the same as before that names a group
+    made it before as well."""
+    if not isinstance(before, tuple):
+        return False
+    return all(
+        all(old[name] == new[name] for name in old.keys() & new.keys())
+        for old, new in zip(before, now, strict=True)
+    )
 
 
 def page_digests(
@@ -192,8 +227,39 @@ def page_digests(
 ) -> dict[str, str]:
     """Per paper: what its own page shows: its item, its notes and its related papers' items.
     A notes edit so redraws one page, not every list the paper is on. `memo` keeps each
-    digest with its inputs across a session's builds."""
-    return {p.slug: page_digest(p, items, related, memo) for p in site.papers}
+    digest with its inputs across a session's builds; in a session, only the papers whose
+    item changed (memo.items_changed) and those listing one as related are looked at."""
+    changed = memo.items_changed
+    last = memo.page_papers
+    memo.pages_looked = None
+    if changed is None or not last or memo.related_seen is not related:
+        memo.related_seen, memo.related_by = related, {}
+        out = {p.slug: page_digest(p, items, related, memo) for p in site.papers}
+        memo.page_papers = {p.slug: p for p in site.papers}
+        return out
+    if not memo.related_by and related:
+        for slug, near in related.items():
+            for other in near:
+                memo.related_by.setdefault(other, []).append(slug)
+    look = set(changed)
+    for slug in changed:
+        look.update(memo.related_by.get(slug, ()))
+    known = memo.pages
+    out = {}
+    looked = set()
+    for paper in site.papers:
+        slug = paper.slug
+        if slug not in look and last.get(slug) is paper:
+            out[slug] = known[slug][1]
+        else:
+            out[slug] = page_digest(paper, items, related, memo)
+            last[slug] = paper
+            looked.add(slug)
+    if len(last) > len(out):
+        for slug in set(last) - set(out):
+            del last[slug]
+    memo.pages_looked = looked
+    return out
 
 
 def page_digest(
@@ -229,6 +295,13 @@ def page_key(
     return known[1]
 
 
+@lru_cache(maxsize=4096)
+def _filters_digest(filters: tuple[object, ...] | None) -> str:
+    """The filter bar of a group's pages, hashed once for all of them: the repr of its
+    dataclasses was most of hashing a list page's key."""
+    return digest(filters)
+
+
 def _page_inputs(
     page: Page, base: str, papers: Mapping[str, str], pages: Mapping[str, str]
 ) -> tuple[object, ...] | None:
@@ -249,7 +322,7 @@ def _page_inputs(
             [h for h, _ in context["sections"]],
             shown,
             context.get("shown_count"),
-            context.get("filters"),
+            _filters_digest(context.get("filters")),
             context.get("trend"),
         )
     if page.kind in ("listing", "email"):
@@ -349,7 +422,39 @@ def _same_papers(section: Section, signature: tuple[object, ...], memo: KeyMemo)
 def _paper_keys(
     papers: tuple[Paper, ...], base: str, pages: Mapping[str, str], memo: KeyMemo
 ) -> list[tuple[str, str | None]]:
-    return [paper_key(p.slug, base, pages[p.slug], memo) for p in papers]
+    """The keys of the paper pages; in a session, the last build's list with the keys of
+    the pages page_digests looked at (memo.pages_looked) computed again."""
+    slugs = tuple(p.slug for p in papers)
+    last = memo.paper_list
+    looked = memo.pages_looked
+    if last is not None and looked is not None and last[0] == base and last[1] == slugs:
+        out = list(last[2])
+        where = last[3]
+        for slug in looked:
+            at = where.get(slug)
+            if at is not None:
+                out[at] = paper_key(slug, base, pages[slug], memo)
+    else:
+        out = _all_paper_keys(papers, base, pages, memo)
+        where = {slug: i for i, slug in enumerate(slugs)}
+    memo.paper_list = (base, slugs, out, where)
+    return out
+
+
+def _all_paper_keys(
+    papers: tuple[Paper, ...], base: str, pages: Mapping[str, str], memo: KeyMemo
+) -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = []
+    known = memo.paper_keys
+    for paper in papers:  # paper_key, inlined for the papers whose page digest is known
+        slug = paper.slug
+        page = pages[slug]
+        found = known.get(slug)
+        if found is not None and found[0] == page:
+            out.append((f"papers/{slug}/index.html", found[1]))
+        else:
+            out.append(paper_key(slug, base, page, memo))
+    return out
 
 
 def paper_key(slug: str, base: str, page: str, memo: KeyMemo) -> tuple[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,7 @@ class Paper:
 CODE_HOSTS = ("github.com/", "gitlab.com/", "bitbucket.org/", "huggingface.co/", "codeberg.org/")
 
 
+@lru_cache(maxsize=1 << 17)  # asked for each link of each paper of each list planned
 def is_code_link(url: str) -> bool:
     lowered = url.lower()
     return any(host in lowered for host in CODE_HOSTS) or ("/r/" in lowered and "4open" in lowered)

@@ -119,6 +119,32 @@ class Writer:
         self.entries[path] = self.previous.entries[path]
         self.stats.unchanged += 1
 
+    def keep_fresh(self, keyed: list[tuple[str, str | None]]) -> dict[str, str | None]:
+        """Keep each file of `keyed` (path, key) found fresh; the others, to draw, by path.
+        (is_fresh and keep, for a list: a call each for 24,000 files was a tenth of a
+        session's build at 10,000 papers.)"""
+        if not self.reuse:
+            return dict(keyed)
+        if not self.trusted:
+            stale = {}
+            for path, key in keyed:
+                if self.is_fresh(path, key):
+                    self.keep(path)
+                else:
+                    stale[path] = key
+            return stale
+        recorded, entries = self.previous.entries, self.entries
+        stale, kept = {}, 0
+        for path, key in keyed:
+            entry = recorded.get(path)
+            if entry is not None and key is not None and entry.key == key:
+                entries[path] = entry
+                kept += 1
+            else:
+                stale[path] = key
+        self.stats.unchanged += kept
+        return stale
+
     def write(self, path: str, data: bytes, key: str | None) -> None:
         """Write `data` unless the file already holds it. With threads, the bytes are
         hashed and compared in a writing thread too (hashing releases the GIL, and the
