@@ -336,7 +336,7 @@ def render_site(
             write_export(writer, export, held=made)
         else:
             later.append(export)
-    texts = texts_of(site.papers)
+    texts = texts_of(site.papers, state.related)
     if pending is not None:
         related = pending.result(texts)
     else:

@@ -23,9 +23,25 @@ CACHE_FORMAT = 1
 Texts = list[tuple[str, str, str]]  # (slug, title, abstract) of each paper
 
 
-def texts_of(papers: Iterable[Paper]) -> Texts:
-    """By slug, as `paper_texts` in site.py gives them."""
-    return sorted((p.slug, p.title, p.abstract) for p in papers)
+def texts_of(papers: Iterable[Paper], memo: RelatedMemo | None = None) -> Texts:
+    """By slug, as `paper_texts` in site.py gives them. With `memo`, the last build's list
+    when the papers are the same objects, or have the same titles and abstracts."""
+    papers = list(papers)
+    last = memo.papers if memo is not None else {}
+    if memo is not None and len(last) == len(papers) and len(memo.texts) == len(papers):
+        for paper in papers:
+            known = last.get(paper.slug)
+            if known is not paper and (
+                known is None or known.title != paper.title or known.abstract != paper.abstract
+            ):
+                break
+        else:
+            memo.papers = {p.slug: p for p in papers}
+            return memo.texts
+    texts = sorted((p.slug, p.title, p.abstract) for p in papers)
+    if memo is not None:
+        memo.papers, memo.texts = {p.slug: p for p in papers}, texts
+    return texts
 
 
 def corpus_key(texts: Texts, count: int) -> str:
@@ -46,6 +62,9 @@ class RelatedMemo:
 
     inputs: tuple[int, Texts] = (0, [])
     result: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # the papers texts_of last saw, and the texts it gave
+    papers: dict[str, Paper] = field(default_factory=dict)
+    texts: Texts = field(default_factory=list)
 
 
 def cached_related(

@@ -10,6 +10,7 @@ import reprlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,7 @@ class ModelMemo:
     # classification by a digest of (title, abstract, own topic, own tags), for one taxonomy
     classes: dict[bytes, Classification] = field(default_factory=dict)
     classes_added: int = 0  # since the memo was made, so a build knows to save it
+    order: dict[str, tuple[Paper, tuple[int, str, str]]] = field(default_factory=dict)  # _sorted
 
 
 def build_model(
@@ -95,7 +97,7 @@ def build_model(
             papers.append(paper)
     memo.papers = made
     memo.classes_added += len(memo.classes) - known_classes
-    papers.sort(key=newest_first)
+    papers = _sorted(papers, memo)
     site = Site(
         config=config,
         papers=tuple(papers),
@@ -120,6 +122,17 @@ def paper_texts(records: Iterable[Record]) -> list[tuple[str, str, str]]:
 
 def _texts(slug: str, get: _Fields) -> tuple[str, str]:
     return get.text("title") or slug.replace("-", " "), get.text("abstract") or ""
+
+
+def _sorted(papers: list[Paper], memo: ModelMemo) -> list[Paper]:
+    """Newest first; each paper's sort key kept in `memo` while it is the same object."""
+    known = memo.order
+    keys = {}
+    for paper in papers:
+        found = known.get(paper.slug)
+        keys[paper.slug] = found if found and found[0] is paper else (paper, newest_first(paper))
+    memo.order = keys
+    return [paper for paper, _ in sorted(keys.values(), key=itemgetter(1))]
 
 
 def newest_first(paper: Paper) -> tuple[int, str, str]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_LENGTH = 80
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=1 << 16)  # every group's slug, in every build of a session
 def slugify(text: str, fallback: str = "paper") -> str:
     """A safe slug: never empty, never `/`, `\\`, `..` or a leading dot."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
