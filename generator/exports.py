@@ -9,7 +9,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from .config import Config
@@ -207,12 +207,16 @@ def papers_json(
     return b"[\n" + b",\n".join(parts) + b"\n]\n"
 
 
+@lru_cache(maxsize=1 << 18)  # a session's builds list the same pages again
+def _url_line(base: str, path: str) -> str:
+    loc = html.escape(base + path.removesuffix("index.html"), quote=False)
+    return f"  <url>\n    <loc>{loc}</loc>\n  </url>"
+
+
 def sitemap(config: Config, page_paths: Iterable[str]) -> bytes:
     """The sitemap of every page but 404.html: one <url><loc> each, absolute."""
     lines = ['<?xml version="1.0" encoding="utf-8"?>', f'<urlset xmlns="{SITEMAP}">']
-    for path in page_paths:
-        if path != "404.html":
-            loc = html.escape(absolute(config, path.removesuffix("index.html")), quote=False)
-            lines.append(f"  <url>\n    <loc>{loc}</loc>\n  </url>")
+    base = config.base_url.rstrip("/") + "/"
+    lines.extend(_url_line(base, path) for path in page_paths if path != "404.html")
     lines.append("</urlset>\n")
     return "\n".join(lines).encode("utf-8")

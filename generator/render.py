@@ -17,7 +17,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .cache import CACHE_DIR
-from .charts import bar_chart, small_multiples, table_rows, trend
+from .charts import Trend, bar_chart, small_multiples, table_rows, trend
 from .classify import tag_key
 from .config import Config
 from .errors import Diagnostic, DigestError
@@ -486,9 +486,9 @@ class Renderer:
             "listing_topics": _listing_topics,
             "absolute": lambda path="": site.config.base_url.rstrip("/") + "/" + path,
             "topic_trends": lambda: [trend(g.name, g.papers) for g in site.topics],
-            "trend_chart": bar_chart,
-            "trends_chart": small_multiples,
-            "trend_rows": lambda trends: [r for r in table_rows(trends) if any(r[2])],
+            "trend_chart": _bar_chart,
+            "trends_chart": lambda trends, *args: _small_multiples(tuple(trends), *args),
+            "trend_rows": lambda trends: _trend_rows(tuple(trends)),
         }
 
     def render(self, page: Page, helpers: dict[str, Any]) -> bytes:
@@ -522,6 +522,17 @@ class Renderer:
                 f"template error while drawing {page.path}: {exc}",
                 "fix the template; the last good site is kept",
             ) from exc
+
+
+# Charts drawn again only when their numbers change: the topics page is drawn in every
+# build (it shows site-wide counts), and its chart was half of drawing it.
+_bar_chart = lru_cache(maxsize=256)(bar_chart)
+_small_multiples = lru_cache(maxsize=16)(small_multiples)
+
+
+@lru_cache(maxsize=16)
+def _trend_rows(trends: tuple[Trend, ...]) -> list[tuple[str, str, list[int]]]:
+    return [row for row in table_rows(trends) if any(row[2])]
 
 
 def _root(config: Config, page: Page) -> str:
