@@ -3,6 +3,7 @@ content/papers/ without losing anything the user wrote."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import os
@@ -58,15 +59,18 @@ class IngestCache:
     listings: dict[str, tuple[str, Listing]] = field(default_factory=dict)
     records: dict[str, tuple[int, int, Record]] = field(default_factory=dict)
     settled: Settled | None = None
-    unreadable: set[str] = field(default_factory=set)  # record file names read in vain
+    # record files to look at again even if not named changed: those read in vain (to report
+    # them again) and those the ingest wrote
+    recheck: set[str] = field(default_factory=set)
     complete: bool = False  # every file was looked at once: `changed` can be trusted
     # the listings' papers as last collected, for a merge of the same listings again; kept
     # only while no record was made from them (a new record takes its paper's fields)
-    collected: tuple[list[tuple[str, str, dt.date | None]], list[_Candidate]] | None = None
+    collected: tuple[list[tuple[str, str, dt.date | None]], dict[str, _Candidate]] | None = None
+    merged: Merged | None = None  # the last merge that changed nothing, to redo in part
 
     def saved(self) -> IngestCache:
         """What is worth pickling: not the collected papers, quick to collect again."""
-        return IngestCache(self.listings, self.records, self.settled, self.unreadable)
+        return IngestCache(self.listings, self.records, self.settled, self.recheck)
 
 
 @dataclass(slots=True)
@@ -164,20 +168,29 @@ def ingest(
         result.records, result.papers = dict(existing), settled.papers
         return result
     if cache.collected is not None and cache.collected[0] == inputs:
-        papers = cache.collected[1]
+        candidates = cache.collected[1]
     else:
-        candidates: dict[str, _Candidate] = {}  # by each of its keys
+        candidates = {}  # by each of its keys
         for listing, listed in listings:
             _collect(listing, listed, candidates)
+    merged = cache.merged
+    cache.merged = None
+    if dry_run or merged is None or not merged.redo(inputs, existing, broken, result):
         papers = list({id(c): c for c in candidates.values()}.values())
-    result.papers = len(papers)
-    _merge(papers, existing, broken, result)
-    cache.collected = (inputs, papers) if not result.new else None
+        result.papers = len(papers)
+        index = _merge(papers, existing, broken, result)
+        order = {id(c): i for i, c in enumerate(papers)}
+        merged = Merged(inputs, broken, dict(existing), index, candidates, order)
+    cache.collected = (inputs, candidates) if not result.new else None
     quiet = not result.new and not result.updated and not dry_run
-    cache.settled = Settled(inputs, existing, broken, len(papers)) if quiet else None
+    cache.settled = Settled(inputs, existing, broken, result.papers) if quiet else None
+    if quiet:
+        merged.records = dict(existing)
+        cache.merged = merged
     if not dry_run:
         for slugs in (result.new, result.updated):
             slugs[:] = [s for s in slugs if _write(papers_dir, result.records[s], result)]
+            cache.recheck.update(f"{s}.md" for s in slugs)  # not named changed next time
     return result
 
 
@@ -445,7 +458,7 @@ def load_records(
     """Every readable record by slug, and the slugs of records that could not be read.
     A record whose file has the modification time and size cached is not parsed again;
     given the names of the `changed` files, a record cached and not among them is taken
-    as cached without a look (the unreadable ones are read again, to report them)."""
+    as cached without a look (but for those in cache.recheck)."""
     cache = cache if cache is not None else IngestCache()
     records: dict[str, Record] = {}
     broken: set[str] = set()
@@ -457,7 +470,7 @@ def load_records(
             names = sorted(e.name for e in found if _is_record_name(e.name))
         look = set(names)
     else:
-        look = {n for n in changed | cache.unreadable if _is_record_name(n)}
+        look = {n for n in changed | cache.recheck if _is_record_name(n)}
         names = sorted(look.union(known_records))
     seen: dict[str, tuple[int, int, Record]] = {}
     unreadable: set[str] = set()
@@ -489,7 +502,7 @@ def load_records(
             records[path.stem] = record
             if stat is not None:
                 seen[name] = (stat.st_mtime_ns, stat.st_size, record)
-    cache.records, cache.unreadable, cache.complete = seen, unreadable, True
+    cache.records, cache.recheck, cache.complete = seen, unreadable, True
     return records, broken
 
 
@@ -497,14 +510,99 @@ def _is_record_name(name: str) -> bool:
     return name.endswith(".md") and not name.startswith(".")
 
 
+@dataclass(slots=True)
+class Merged:
+    """A merge that changed no record, with its index of the records' identities, so that
+    the next merge of the same listings, after a few records changed (a title edit in a
+    session), looks only at the listings' papers those records could match: at 10,000
+    papers a whole merge took 55 ms of a 350 ms build."""
+
+    inputs: list[tuple[str, str, dt.date | None]]
+    broken: set[str]
+    records: dict[str, Record]  # as merged
+    index: Index
+    candidates: dict[str, _Candidate]  # by each of their keys
+    order: dict[int, int]  # by id of a candidate, its place in the merge
+
+    def redo(
+        self,
+        inputs: list[tuple[str, str, dt.date | None]],
+        existing: dict[str, Record],
+        broken: set[str],
+        result: IngestResult,
+    ) -> bool:
+        """Merge again, as _merge would, if no record is new or gone and the changed ones
+        take no identity another record has; False (nothing done) otherwise."""
+        before = self.records
+        if inputs != self.inputs or broken != self.broken or existing.keys() != before.keys():
+            return False
+        changed = [slug for slug, record in existing.items() if record is not before[slug]]
+        if len(changed) > 100:
+            return False
+        index = self.index
+        touched: set[str] = set()
+        for slug in changed:
+            old, new = index.keys_of[slug], _identities(existing[slug].meta)
+            touched.update(old, new)
+            for key in old:
+                index.drop(key, slug)
+            for key in new:
+                index.add(key, slug)
+            index.keys_of[slug] = new
+        affected = {id(c): c for k in touched if (c := self.candidates.get(k)) is not None}
+        found = [
+            (self.order[key], slug, candidate)
+            for key, candidate in affected.items()
+            if (slug := _find(candidate, index.first)) is not None
+        ]
+        if len(found) < len(affected):
+            return False  # a new record to make: the whole merge does it
+        result.records, result.papers = dict(existing), len(self.order)
+        for _, slug, candidate in sorted(found, key=lambda item: item[0]):  # as _merge would
+            if _update(existing[slug], candidate.meta):
+                result.updated.append(slug)
+                result.diagnostics.extend(candidate.notes)
+        return True
+
+
+@dataclass(slots=True)
+class Index:
+    """The records' identities (see _identities): per key the first record (by file name)
+    that has it, and all that have it; per record its keys."""
+
+    first: dict[str, str]
+    owners: dict[str, list[str]]  # by file name
+    keys_of: dict[str, list[str]]
+
+    def drop(self, key: str, slug: str) -> None:
+        owners = self.owners[key]
+        owners.remove(slug)
+        if owners:
+            self.first[key] = owners[0]
+        else:
+            del self.first[key], self.owners[key]
+
+    def add(self, key: str, slug: str) -> None:
+        owners = self.owners.setdefault(key, [])
+        bisect.insort(owners, slug, key=_file_name)
+        self.first[key] = owners[0]
+
+
+def _file_name(slug: str) -> str:
+    return f"{slug}.md"  # records are read, and so indexed, in the order of their file names
+
+
 def _merge(
     candidates: list[_Candidate],
     existing: dict[str, Record],
     broken: set[str],
     result: IngestResult,
-) -> None:
+) -> Index:
+    """Merge the listings' papers into the records; the index of the records' identities,
+    as they were before, is returned."""
     result.records = dict(existing)
-    index = _identity_index(existing)
+    identities = _identity_index(existing)
+    index = identities.first
     taken = set(existing) | broken
     for candidate in candidates:
         slug = _find(candidate, index)
@@ -525,15 +623,20 @@ def _merge(
         result.records[slug] = Record(slug=slug, meta=candidate.meta)
         result.new.append(slug)
         result.diagnostics.extend(candidate.notes)
+    return identities
 
 
-def _identity_index(records: dict[str, Record]) -> dict[str, str]:
+def _identity_index(records: dict[str, Record]) -> Index:
     """Keys a listing paper is recognised by: its title and its abstract, folded."""
-    index: dict[str, str] = {}
+    first: dict[str, str] = {}
+    owners: dict[str, list[str]] = {}
+    keys_of = {}
     for slug, record in records.items():
-        for key in _identities(record.meta):
-            index.setdefault(key, slug)
-    return index
+        keys = keys_of[slug] = _identities(record.meta)
+        for key in keys:
+            first.setdefault(key, slug)
+            owners.setdefault(key, []).append(slug)
+    return Index(first, owners, keys_of)
 
 
 def _identities(meta: dict[str, Any]) -> list[str]:

@@ -351,3 +351,67 @@ def test_listings_parsed_in_a_forked_process_give_the_same_ingest(
     assert said(forked) == said(serial)
     assert {"empty.txt", "latin1.txt", "gone.txt"} <= {d.path for d in forked.diagnostics}
     assert forked.parsed == serial.parsed
+
+
+def test_a_session_merges_again_as_a_whole_merge_would(site, ingest_site, monkeypatch):
+    """A session's ingest, told which records changed, redoes only the part of the merge
+    those records touch (ingest.Merged); after each edit its records and report are those
+    of a whole ingest of the same files without a cache, whether or not the part suffices:
+    a retitled record, an abstract no listing paper matches any more (a record is made
+    again), a source taken out (put back), two records given one title, and again."""
+    import shutil
+
+    import generator.ingest
+    from generator.config import load_config
+    from generator.ingest import IngestCache, ingest
+
+    whole_merges = []
+    merge = generator.ingest._merge
+    monkeypatch.setattr(
+        generator.ingest, "_merge", lambda *args: whole_merges.append(args) or merge(*args)
+    )
+
+    listings = site / "content/listings"
+    (listings / "a.txt").write_text(listing(*(paper(f"Paper {n}") for n in "ABCDE")))
+    (listings / "b.txt").write_text(listing(paper("Paper B"), paper("Paper F"), date="May 2"))
+    config, _ = load_config(site / "digest.yaml")
+    cache = IngestCache()
+    ingest(site, config, cache=cache)
+    assert ingest(site, config, cache=cache).new == []  # settled
+    papers = site / "content/papers"
+
+    def edit(slug: str, old: str, new: str) -> Path:
+        path = papers / f"{slug}.md"
+        text = path.read_text()
+        assert old in text
+        path.write_text(text.replace(old, new, 1))
+        return path
+
+    edits = [
+        lambda: edit("paper-a", "title: Paper A", "title: Paper A, retitled"),
+        lambda: edit("paper-a", "We study paper a.", "A new abstract."),
+        lambda: edit("paper-b", "- b.txt\n", ""),
+        lambda: edit("paper-c", "title: Paper C", "title: Paper D"),
+        lambda: edit("paper-e", "title: Paper E", "title: Paper E again"),
+        lambda: edit("paper-c", "title: Paper D", "title: Paper C"),  # the title shared no more
+        lambda: edit("paper-d", "title: Paper D", "title: Paper C"),  # shared, second in order
+    ]
+    redone = []
+    for i, make in enumerate(edits):
+        changed = make()
+        whole = site.parent / f"whole-{i}"
+        shutil.copytree(site, whole)
+        whole_merges.clear()
+        ours = ingest(site, config, cache=cache, changed=[str(changed)])
+        if not whole_merges:
+            redone.append(i)
+        theirs = ingest_site(whole)
+        assert (ours.new, sorted(ours.updated), ours.papers) == (
+            theirs.new,
+            sorted(theirs.updated),
+            theirs.papers,
+        ), i
+        assert records(site) == records(whole), i
+        assert [str(d) for d in ours.diagnostics] == [str(d) for d in theirs.diagnostics], i
+    # whole when a record is to be made, and after a merge that made or updated one
+    assert redone == [0, 4, 5, 6]
