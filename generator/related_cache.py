@@ -24,23 +24,32 @@ Texts = list[tuple[str, str, str]]  # (slug, title, abstract) of each paper
 
 
 def texts_of(papers: Iterable[Paper], memo: RelatedMemo | None = None) -> Texts:
-    """By slug, as `paper_texts` in site.py gives them. With `memo`, the last build's list
-    when the papers are the same objects, or have the same titles and abstracts."""
+    """By slug, as `paper_texts` in site.py gives them. With `memo`: the last build's list
+    while the papers are the same objects or have the same titles and abstracts, or that
+    list with the texts of the papers that changed put in (the same slugs, a title edit)."""
     papers = list(papers)
-    last = memo.papers if memo is not None else {}
-    if memo is not None and len(last) == len(papers) and len(memo.texts) == len(papers):
-        for paper in papers:
-            known = last.get(paper.slug)
-            if known is not paper and (
-                known is None or known.title != paper.title or known.abstract != paper.abstract
-            ):
-                break
-        else:
-            memo.papers = {p.slug: p for p in papers}
-            return memo.texts
-    texts = sorted((p.slug, p.title, p.abstract) for p in papers)
+    if memo is None or len(memo.papers) != len(papers):
+        return _remember(sorted((p.slug, p.title, p.abstract) for p in papers), papers, memo)
+    last, texts, where = memo.papers, memo.texts, memo.where
+    for paper in papers:
+        known = last.get(paper.slug)
+        if known is paper:
+            continue
+        if known is None:
+            return _remember(sorted((p.slug, p.title, p.abstract) for p in papers), papers, memo)
+        if known.title != paper.title or known.abstract != paper.abstract:
+            if texts is memo.texts:
+                texts = list(texts)  # the last list is held by what was computed from it
+            texts[where[paper.slug]] = (paper.slug, paper.title, paper.abstract)
+    memo.papers = {p.slug: p for p in papers}
+    memo.texts = texts
+    return texts
+
+
+def _remember(texts: Texts, papers: list[Paper], memo: RelatedMemo | None) -> Texts:
     if memo is not None:
         memo.papers, memo.texts = {p.slug: p for p in papers}, texts
+        memo.where = {text[0]: i for i, text in enumerate(texts)}
     return texts
 
 
@@ -62,9 +71,10 @@ class RelatedMemo:
 
     inputs: tuple[int, Texts] = (0, [])
     result: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # the papers texts_of last saw, and the texts it gave
+    # the papers texts_of last saw, the texts it gave and where each slug is in them
     papers: dict[str, Paper] = field(default_factory=dict)
     texts: Texts = field(default_factory=list)
+    where: dict[str, int] = field(default_factory=dict)
 
 
 def cached_related(

@@ -221,3 +221,28 @@ def test_pending_for_other_papers_is_computed_for_the_papers_shown(tmp_path: Pat
     pending = Pending(tmp_path, texts_of(CORPUS[:4]), 3, memo)
     assert pending.result(texts_of(CORPUS)) == related_papers(CORPUS, 3)
     assert memo.inputs == (3, texts_of(CORPUS))
+
+
+def test_texts_kept_in_a_session_are_the_texts_of_the_papers() -> None:
+    """texts_of with a memo puts in the texts of the papers that changed: after each change
+    its list is the one made from nothing, and a list given out before is left as it was."""
+    import dataclasses
+
+    memo = RelatedMemo()
+    papers = list(CORPUS)
+    first = texts_of(papers, memo)
+    kept = list(first)
+    assert texts_of(list(papers), memo) is first  # the same papers: the same list
+    papers[2] = dataclasses.replace(papers[2], title="Another title")
+    papers[3] = dataclasses.replace(papers[3], notes="Only notes: the texts are the same.")
+    changes = [
+        papers,
+        papers[1:],  # one gone
+        [
+            *papers[1:],
+            Paper(slug="zz-new", title="New", abstract="", topic="", tags=(), sources=()),
+        ],
+    ]
+    for changed in changes:
+        assert texts_of(changed, memo) == sorted((p.slug, p.title, p.abstract) for p in changed)
+    assert first == kept
