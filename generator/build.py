@@ -336,7 +336,7 @@ def render_site(
             write_export(writer, export, held=made)
         else:
             later.append(export)
-    texts = texts_of(site.papers, state.related)
+    texts = texts_of(site.papers, state.related if pending is None else None)  # a session
     if pending is not None:
         related = pending.result(texts)
     else:
@@ -475,6 +475,7 @@ class BuildSession:
         self.base_url = base_url
         self.state = SessionState()
         self.state.keys.json_parts = {}  # each build re-encodes only the papers that changed
+        self.state.keys.session = True  # and computes keys only for the papers that changed
         # files changed since the last build that ended: a build that fails on the way (a
         # config error) has not read them, and the next one must
         self.unread: set[str] = set()

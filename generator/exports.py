@@ -9,7 +9,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any
 
 from .config import Config
@@ -92,10 +92,11 @@ def cite_export(paper: Paper, config: Config, key: str | None) -> Export:
 
 
 def sitemap_export(config: Config, page_paths: list[str], base: str, memo: KeyMemo) -> Export:
+    lines = memo.url_lines if memo.session else None
     return Export(
         "sitemap.xml",
         memo.digest("sitemap.xml", base, page_paths),
-        partial(sitemap, config, page_paths),
+        partial(sitemap, config, page_paths, lines),
     )
 
 
@@ -207,16 +208,23 @@ def papers_json(
     return b"[\n" + b",\n".join(parts) + b"\n]\n"
 
 
-@lru_cache(maxsize=1 << 18)  # a session's builds list the same pages again
-def _url_line(base: str, path: str) -> str:
-    loc = html.escape(base + path.removesuffix("index.html"), quote=False)
-    return f"  <url>\n    <loc>{loc}</loc>\n  </url>"
-
-
-def sitemap(config: Config, page_paths: Iterable[str]) -> bytes:
-    """The sitemap of every page but 404.html: one <url><loc> each, absolute."""
+def sitemap(
+    config: Config, page_paths: Iterable[str], known: dict[str, str] | None = None
+) -> bytes:
+    """The sitemap of every page but 404.html: one <url><loc> each, absolute. `known`: the
+    lines of earlier builds of a session, by path (and base URL)."""
     lines = ['<?xml version="1.0" encoding="utf-8"?>', f'<urlset xmlns="{SITEMAP}">']
     base = config.base_url.rstrip("/") + "/"
-    lines.extend(_url_line(base, path) for path in page_paths if path != "404.html")
+    known = known if known is not None else {}
+    if known.get("") != base:
+        known.clear()
+        known[""] = base
+    for path in page_paths:
+        if path != "404.html":
+            line = known.get(path)
+            if line is None:
+                loc = html.escape(base + path.removesuffix("index.html"), quote=False)
+                line = known[path] = f"  <url>\n    <loc>{loc}</loc>\n  </url>"
+            lines.append(line)
     lines.append("</urlset>\n")
     return "\n".join(lines).encode("utf-8")

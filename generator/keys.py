@@ -61,8 +61,11 @@ class KeyMemo:
     # papers.json's part per paper by item key, for a session's next build (see BuildSession);
     # a single build keeps none
     json_parts: dict[str, bytes] | None = None
-    # Kept in a session only (not saved): per group section the papers it was keyed with,
-    # and per list page the inputs of its key (see plan_keys)
+    # Kept in a session only (`session`; not saved, and not kept by a single build, where
+    # they would only add to its peak memory: 130 MB at 100,000 papers): per group section
+    # the papers it was keyed with, and per list page the inputs of its key (see plan_keys)
+    session: bool = False
+    url_lines: dict[str, str] = field(default_factory=dict)  # sitemap.xml's, by page path
     shown: dict[str, tuple[Paper, ...]] = field(default_factory=dict)
     page_inputs: dict[str, tuple[tuple[object, ...], str]] = field(default_factory=dict)
     relinked: bool = True  # some paper's links changed, or unknown (see paper_digests)
@@ -235,7 +238,7 @@ def page_digests(
     if changed is None or not last or memo.related_seen is not related:
         memo.related_seen, memo.related_by = related, {}
         out = {p.slug: page_digest(p, items, related, memo) for p in site.papers}
-        memo.page_papers = {p.slug: p for p in site.papers}
+        memo.page_papers = {p.slug: p for p in site.papers} if memo.session else {}
         return out
     if not memo.related_by and related:
         for slug, near in related.items():
@@ -287,7 +290,7 @@ def page_key(
     inputs = _page_inputs(page, base, papers, pages)
     if inputs is None:
         return None
-    if memo is None:
+    if memo is None or not memo.session:
         return digest(*inputs)
     known = memo.page_inputs.get(page.path)
     if known is None or known[0] != inputs:
@@ -389,7 +392,8 @@ def plan_keys(
                 yield Keyed(section, known[1], None)
                 continue
             signature = (section.facts, [items[p.slug] for p in section.papers])
-            memo.shown[name] = section.papers
+            if memo.session:
+                memo.shown[name] = section.papers
             if known is not None and known[0] == signature:
                 yield Keyed(section, known[1], None)
                 continue
@@ -437,7 +441,7 @@ def _paper_keys(
     else:
         out = _all_paper_keys(papers, base, pages, memo)
         where = {slug: i for i, slug in enumerate(slugs)}
-    memo.paper_list = (base, slugs, out, where)
+    memo.paper_list = (base, slugs, out, where) if memo.session else None
     return out
 
 

@@ -10,6 +10,7 @@ import reprlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from .classify import Classification, Taxonomy, classify, tag_key, taxonomy
 from .config import Config
 from .errors import Diagnostic, warning
 from .markup import external_href
-from .models import Paper, Record
+from .models import EPOCH, Paper, Record
 from .records import FIELD_ORDER
 from .slugs import slugify, unique
 
@@ -73,6 +74,7 @@ def build_model(
     """The site model; with a memo, records that are the same objects as last time (and not
     among `changed`) reuse their Paper."""
     memo = memo if memo is not None else ModelMemo()
+    again = bool(memo.papers)  # a build after another in this process (a session)
     same_config = memo.config == config
     known_classes = len(memo.classes)
     memo.config = config
@@ -97,7 +99,7 @@ def build_model(
             papers.append(paper)
     memo.papers = made
     memo.classes_added += len(memo.classes) - known_classes
-    papers = _sorted(papers, memo)
+    papers = _sorted(papers, memo if again else None)
     site = Site(
         config=config,
         papers=tuple(papers),
@@ -124,8 +126,10 @@ def _texts(slug: str, get: _Fields) -> tuple[str, str]:
     return get.text("title") or slug.replace("-", " "), get.text("abstract") or ""
 
 
-def _sorted(papers: list[Paper], memo: ModelMemo) -> list[Paper]:
+def _sorted(papers: list[Paper], memo: ModelMemo | None) -> list[Paper]:
     """Newest first; each paper's sort key kept in `memo` while it is the same object."""
+    if memo is None:
+        return sorted(papers, key=newest_first)
     known = memo.order
     keys = {}
     for paper in papers:
@@ -318,8 +322,8 @@ def _tags(papers: list[Paper]) -> tuple[Group, ...]:
     names: dict[str, str] = {}
     by_tag: dict[str, list[Paper]] = defaultdict(list)
     for paper in papers:
-        for tag in paper.tags:
-            key = tag_key(tag)
+        tags = paper.tags
+        for tag, key in zip(tags, _tag_keys(tags), strict=True):
             names.setdefault(key, tag)
             by_tag[key].append(paper)
     taken: set[str] = set()
@@ -331,10 +335,16 @@ def _tags(papers: list[Paper]) -> tuple[Group, ...]:
     return tuple(groups)
 
 
+@lru_cache(maxsize=1 << 16)  # a paper's tags, as many papers have them, in every build
+def _tag_keys(tags: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(map(tag_key, tags))
+
+
 def _months(papers: list[Paper]) -> tuple[Group, ...]:
     by_month: dict[tuple[int, int], list[Paper]] = defaultdict(list)
     for paper in papers:
-        by_month[(paper.date.year, paper.date.month)].append(paper)
+        date = paper.published or paper.listed or EPOCH  # Paper.date, without the call
+        by_month[(date.year, date.month)].append(paper)
     return tuple(
         Group(
             dt.date(year, month, 1).strftime("%B %Y"),
