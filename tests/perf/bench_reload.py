@@ -1,11 +1,13 @@
 """Edit-to-paint latency of `digest serve` (a script, not a test).
 
-    python tests/perf/bench_reload.py [--papers 0 10000] [--edits 20] [--keep DIR]
+    python tests/perf/bench_reload.py [--papers 0 10000] [--edits 20] [--field notes|title]
+                                      [--keep DIR]
 
 For each size (0: the seed listings; N: N papers replicated from them by tests/perf/corpus.py)
 a temporary site is served by `digest serve`, a paper page is opened in Debian's chromium,
-and a sentence is appended to that paper's notes `--edits` times. Each sample runs from the
-moment the file is written to the moment the sentence is in the page (Playwright's
+and a sentence is appended to that paper's notes (or, with `--field title`, a word to its
+title, which also changes every list showing it) `--edits` times. Each sample runs from the
+moment the file is written to the moment the new text is in the page (Playwright's
 wait_for_function, polling every 5 ms). The server's /__digest/status splits each sample
 into: watch+debounce (file written → build started), the build (and its stages, as
 BuildSession reports them), and reload+paint (build done → text visible).
@@ -38,13 +40,24 @@ def prepare(folder: Path, papers: int) -> Path:
     return make_site(folder)
 
 
-def measure(served: ServedSite, page: Any, record: Path, edits: int) -> list[dict[str, float]]:
+def edited(text: str, field: str, i: int) -> tuple[str, str]:
+    """The record's text with edit `i` made, and the words the page then shows."""
+    words = f"Benchmark {i} at {time.time():.6f}"
+    if field == "title":
+        head, title, rest = text.partition("\ntitle: ")
+        line, _, tail = rest.partition("\n")
+        return f"{head}{title}{line.split(' Benchmark ')[0]} {words}\n{tail}", words
+    return f"{text}\n\n{words}.\n", words
+
+
+def measure(
+    served: ServedSite, page: Any, record: Path, edits: int, field: str = "notes"
+) -> list[dict[str, float]]:
     samples = []
     base = record.read_text(encoding="utf-8")
     for i in range(edits):
         served.settle(quiet=0.3, timeout=600)
-        sentence = f"Benchmark sentence {i} written at {time.time():.6f}."
-        base += f"\n\n{sentence}\n"
+        base, sentence = edited(base, field, i)
         written = time.time()
         start = time.perf_counter()
         record.write_text(base, encoding="utf-8")
@@ -84,7 +97,7 @@ def report(label: str, samples: list[dict[str, float]], startup: str) -> None:
             print(f"    {key:<18} median {statistics.median(values) * 1000:7.0f} ms")
 
 
-def run(papers: int, edits: int, keep: Path | None) -> None:
+def run(papers: int, edits: int, keep: Path | None, field: str = "notes") -> None:
     from playwright.sync_api import sync_playwright
 
     scratch: Path | None = None
@@ -96,6 +109,7 @@ def run(papers: int, edits: int, keep: Path | None) -> None:
     if not (root / "content" / "papers").is_dir():  # --keep reuses a site made before
         prepare(root, papers)
     label = f"{papers} papers" if papers else "seed listings"
+    label += f", {field} edits"
     print(f"{label}: serving {root}", flush=True)
     start = time.perf_counter()
     served = start_serve(root, 0, timeout=3600)
@@ -107,7 +121,7 @@ def run(papers: int, edits: int, keep: Path | None) -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
             page = browser.new_page()
             page.goto(f"{served.url}papers/{record.stem}/")
-            report(label, measure(served, page, record, edits), startup)
+            report(label, measure(served, page, record, edits, field), startup)
             browser.close()
     finally:
         served.stop(timeout=60)
@@ -119,12 +133,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", type=int, nargs="+", default=[0, 10_000])
     parser.add_argument("--edits", type=int, default=20)
+    parser.add_argument("--field", choices=("notes", "title"), default="notes")
     parser.add_argument("--keep", type=Path, help="make the sites here, keep and reuse them")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         sys.exit(f"{CHROMIUM} is missing (apt-get install chromium)")
     for papers in args.papers:
-        run(papers, args.edits, args.keep)
+        run(papers, args.edits, args.keep, args.field)
 
 
 if __name__ == "__main__":
