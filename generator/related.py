@@ -20,6 +20,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -106,13 +107,22 @@ class Words:
     vocab: dict[str, int] = field(default_factory=dict)
 
     def ids(self, text: str) -> Iterator[int]:
-        found = _WORD.findall(text.casefold())
+        found = _words(text)
         for word in set(found).difference(self.known):
             stem = _stem(word)
             self.known[word] = self.vocab.setdefault(stem, len(self.vocab)) if stem else -1
         return map(self.known.__getitem__, found)
 
 
+# A session of a site under BACKGROUND_FROM papers computes related papers again after each
+# title edit, in its own process: most texts and words are those of the last time (the
+# words were 30 ms of a 75 ms title edit at 171 papers).
+@lru_cache(maxsize=8192)
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
+
+
+@lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         word = word[:-1]
