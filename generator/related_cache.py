@@ -9,6 +9,7 @@ import hashlib
 import json
 import multiprocessing
 import multiprocessing.process
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -115,9 +116,16 @@ class Pending:
     computation is forked; a result found in the cache is returned at once."""
 
     def __init__(
-        self, cache: Path, texts: Texts, count: int, memo: RelatedMemo, start: bool = True
+        self,
+        cache: Path,
+        texts: Texts,
+        count: int,
+        memo: RelatedMemo,
+        start: bool = True,
+        niceness: int = 0,
     ) -> None:
         self.cache, self.texts, self.count, self.memo = cache, texts, count, memo
+        self.niceness = niceness  # of the forked process: a session's builds go first
         self.started = False
         self.found: dict[str, tuple[str, ...]] | None = None
         self.process: multiprocessing.process.BaseProcess | None = None
@@ -139,7 +147,7 @@ class Pending:
             self.receive, send = context.Pipe(duplex=False)
             self.process = context.Process(
                 target=_compute,
-                args=(self.cache / CACHE_FILE, key, texts, count, send),
+                args=(self.cache / CACHE_FILE, key, texts, count, send, self.niceness),
                 daemon=True,
             )
             self.process.start()
@@ -173,7 +181,11 @@ class Pending:
             self.process = None
 
 
-def _compute(path: Path, key: str, texts: Texts, count: int, send: Connection) -> None:
+def _compute(
+    path: Path, key: str, texts: Texts, count: int, send: Connection, niceness: int = 0
+) -> None:
+    if niceness:
+        os.nice(niceness)
     found = related_of(texts, count)
     _save(path, key, found)
     send.send(found)

@@ -245,6 +245,7 @@ class Builder(Protocol):
 
 
 BACKGROUND_POLL = 0.05  # seconds between looks at a background computation
+BACKGROUND_DELAY = 1.0  # seconds without a change before one starts
 MOST_PAGES_LISTED = 500  # a build that changes more tells open pages to reload
 
 
@@ -310,8 +311,13 @@ class LiveSite:
 
     def _background_done(self) -> bool:
         """Wait, while the session computes something in the background (related papers
-        after a title edit), until it is done or a change comes; True when it is done."""
+        after a title edit), until it is done or a change comes; True when it is done. The
+        computation starts after BACKGROUND_DELAY without a change: forked beside the
+        builds of edits made one after another, it made each take twice as long."""
         ready = getattr(self.session, "related_ready", lambda: None)
+        waiting = getattr(self.session, "related_waiting", lambda: False)
+        if waiting() and self.debouncer.wait_for_change(BACKGROUND_DELAY):
+            return False
         while ready() is False:
             if self.debouncer.wait_for_change(BACKGROUND_POLL):
                 return False

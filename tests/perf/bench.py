@@ -95,7 +95,8 @@ def bench_digest(site: Path) -> dict[str, Run]:
 
 
 def bench_session(site: Path) -> dict[str, float]:
-    """Median milliseconds of one-record edits in a running session (session_edit.py)."""
+    """Milliseconds of one-record edits in a running session, median and fastest
+    (session_edit.py)."""
     script = Path(__file__).resolve().parent / "session_edit.py"
     proc = subprocess.run(
         [sys.executable, str(script), str(site)], capture_output=True, text=True, check=True
