@@ -154,7 +154,7 @@ class Writer:
         # a file of a folder empty at the start has nothing to compare with
         compare = not self.empty or path in self.previous.entries
         if self._pool is None:
-            self._done(path, *self._put(target, path, data, key, compare))
+            self.adopt(path, *self._put(target, path, data, key, compare))
             return
         self._room.acquire()
         future = self._pool.submit(self._put, target, path, data, key, compare)
@@ -167,19 +167,11 @@ class Writer:
         failure: DigestError | None = None
         for path, future in pending.items():
             try:
-                self._done(path, *future.result())
+                self.adopt(path, *future.result())
             except DigestError as exc:
                 failure = failure or exc
         if failure is not None:
             raise failure
-
-    def _done(self, path: str, entry: Entry, written: bool) -> None:
-        self.entries[path] = entry
-        if written:
-            self.stats.written += 1
-            self.written.append(path)
-        else:
-            self.stats.unchanged += 1
 
     def shutdown(self) -> None:
         """Let the queued writes finish and stop the threads (after an error too)."""
@@ -212,7 +204,8 @@ class Writer:
         return entry_for(target, key, sha), True
 
     def adopt(self, path: str, entry: Entry, written: bool) -> None:
-        """Record a file another process wrote for this build."""
+        """Record a file written (or found to hold its bytes) for this build, by a writing
+        thread or by another process."""
         self.entries[path] = entry
         if written:
             self.stats.written += 1
