@@ -5,7 +5,7 @@
 The site is built once, then one record is edited and rebuilt, and the edit undone and
 rebuilt, ROUNDS times per kind of edit: its notes, its tags (front matter: the paper leaves
 its tag lists and joins a new one), its title (which also changes every list showing it
-and, from 2,000 papers, starts related papers computing in the background). Each figure is
+and, from 500 papers, starts related papers computing in the background). Each figure is
 the build time in milliseconds, from the edit being known to the output files written:
 the median (`kind`) and the fastest (`kind fastest`, what this machine's noise spares).
 """
