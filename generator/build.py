@@ -380,8 +380,7 @@ def session_related(
     if memo.inputs == (count, texts):
         return memo.result
     if job is not None and job.texts == texts:
-        job.start()  # if nothing asked related_ready since the last build
-        if not job.done():
+        if not job.done():  # or not started: see BuildSession.related_ready
             return memo.result
         state.related_job = None
         return job.result(texts)
@@ -494,7 +493,8 @@ class BuildSession:
 
     def related_ready(self) -> bool | None:
         """None when no related papers are being computed in the background, else whether
-        they are ready for a build to show them."""
+        they are ready for a build to show them. Asking starts the computation a build
+        wanted (`digest serve` asks once no change came for a second)."""
         job = self.state.related_job
         if job is None:
             return None
