@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from .config import Config
@@ -198,14 +199,48 @@ def papers_json(
         key = keys.get(paper.slug)
         part = memo.get(key) if key is not None else None
         if part is None:
-            text = json.dumps(paper_record(paper), ensure_ascii=False, indent=1)
-            part = (" " + text.replace("\n", "\n ")).encode("utf-8")
+            part = json_part(paper_record(paper)).encode("utf-8")
             if key is not None:
                 memo[key] = part
         parts.append(part)
     if not parts:
         return b"[]\n"
     return b"[\n" + b",\n".join(parts) + b"\n]\n"
+
+
+def json_part(data: dict[str, Any]) -> str:
+    """`json.dumps(data, ensure_ascii=False, indent=1)` indented one space more, as an item of
+    papers.json. A paper record is a flat object of strings, numbers, booleans and lists of
+    them, written here with json's own string encoder: the pure-Python encoder that
+    `indent` takes was 1 s of a 10,000-paper papers.json (10 s at 100,000 papers)."""
+    fields = []
+    for key, value in data.items():
+        if isinstance(value, list):
+            items = [_scalar(item) for item in value]
+            if None in items:
+                break
+            text = "[\n" + ",\n".join("   " + item for item in items) + "\n  ]" if items else "[]"
+        else:
+            text = _scalar(value)
+            if text is None:
+                break
+        fields.append(f"  {encode_basestring(key)}: {text}")
+    else:
+        return " {\n" + ",\n".join(fields) + "\n }" if fields else " {}"
+    text = json.dumps(data, ensure_ascii=False, indent=1)  # something else: json's way
+    return " " + text.replace("\n", "\n ")
+
+
+def _scalar(value: object) -> str | None:
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return None
 
 
 def sitemap(

@@ -56,3 +56,23 @@ def test_sitemap_lists_absolute_escaped_urls_but_not_the_404() -> None:
         "https://example.org/a&b/feed.xml",
     ]
     assert data.startswith(b'<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns=')
+
+
+def test_a_json_part_is_what_json_dumps_writes() -> None:
+    """json_part writes a paper record as json.dumps(indent=1) would, one space further in,
+    for every kind of value a record holds, and falls back to json.dumps for others."""
+    from generator.exports import json_part
+
+    records = [
+        {},
+        {"title": 'Quotes " and \\ backslashes, \t tab, \x01 control, \u2028 separator'},
+        {"title": "Ünïcödé, 中文, emoji 🧪", "tags": [], "sources": ["a.txt", 'b "c".txt']},
+        {"authors_count": 0, "title_inferred": True, "published_inferred": False, "x": None},
+        {"nested": {"a": [1, 2]}, "float": 1.5},  # not in a record: json.dumps's way
+        {"links": ["https://example.org/?q=1&r=<2>"], "count": -3},
+    ]
+    _, papers = seed_papers()
+    records += [paper_record(p) for p in papers[:20]]
+    for record in records:
+        expected = " " + json.dumps(record, ensure_ascii=False, indent=1).replace("\n", "\n ")
+        assert json_part(record) == expected, record
