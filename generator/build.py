@@ -15,6 +15,7 @@ import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -176,14 +177,18 @@ def build_site(
         settled = state.ingest.settled
         with timed("ingest"):
             ingested = ingest(root, config, cache=state.ingest, changed=changed)
-        if fresh_state:  # saved now and let go: the workers need not inherit the listings
-            save_ingest(root, state.ingest, ingested, state.ingest.settled is not settled)
-            state.ingest = IngestCache()
         result.diagnostics.extend(ingested.diagnostics)
         pending = None
-        if fresh_state:  # computed (if not cached) in another process while the model is made
+        if fresh_state:
+            # Related papers are computed (if not cached) in another process while the model
+            # is made; that process then saves the ingest cache (2.5 s at 100,000 papers,
+            # done here it held everything back), and this one lets it go: the workers need
+            # not inherit the listings.
+            merged = state.ingest.settled is not settled
+            save = partial(save_ingest, root, state.ingest, ingested, merged)
             texts = paper_texts(ingested.records.values())
-            pending = Pending(root / CACHE_DIR, texts, config.related, state.related)
+            pending = Pending(root / CACHE_DIR, texts, config.related, state.related, then=save)
+            state.ingest = IngestCache()
         if fresh_state and not clean:
             state.model.classes = load_cache(root, "classes", taxonomy_stamp(config))
             state.keys = load_cache(root, "keys", GENERATOR_VERSION).get("memo") or state.keys
@@ -219,6 +224,8 @@ def build_site(
             result.stats = writer.stats
         finally:
             writer.shutdown()
+            if pending is not None:
+                pending.finish()  # the ingest cache saved
         with timed("search"):
             if search:
                 result.diagnostics.extend(index_site(out, config, writer.stats))

@@ -323,3 +323,32 @@ def test_a_title_edit_shows_new_related_papers_once_computed_in_the_background(
     session.build()
     assert session.related_ready() is None
     _same_as_a_build_from_nothing(session, tmp_path)
+
+
+def test_a_cold_build_saves_its_ingest_cache_from_the_related_papers_process(
+    tmp_path: Path, new_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process that computes related papers saves the ingest cache once it is done
+    (Pending `then`); where nothing is computed (found in the cache) this process saves it.
+    Either way the next build parses no listing and reads no record again."""
+    from generator import ingest as ingest_module
+
+    root = new_site(tmp_path / "s", search=False)
+    build_site(root, search=False)  # makes the records
+    build_site(root, search=False)  # reads them
+    cache = root / ".digest-cache" / "ingest.pickle"
+    cache.unlink()
+    (root / ".digest-cache" / "related.json").unlink()
+    build_site(root, search=False, clean=True)  # related papers computed, in a forked process
+    assert cache.is_file()  # saved there
+    stamp = cache.stat().st_mtime_ns
+    parses: list[str] = []
+    parse = ingest_module.parse_bytes
+    monkeypatch.setattr(
+        ingest_module, "parse_bytes", lambda data, name: parses.append(name) or parse(data, name)
+    )
+    record = sorted((root / "content" / "papers").glob("*.md"))[0]
+    record.write_text(record.read_text() + "\nA note.\n")
+    build_site(root, search=False)  # related papers found in their cache
+    assert parses == []
+    assert cache.stat().st_mtime_ns >= stamp
