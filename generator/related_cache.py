@@ -10,7 +10,7 @@ import json
 import multiprocessing
 import multiprocessing.process
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -123,13 +123,9 @@ class Pending:
         memo: RelatedMemo,
         start: bool = True,
         niceness: int = 0,
-        then: Callable[[], object] | None = None,
     ) -> None:
         self.cache, self.texts, self.count, self.memo = cache, texts, count, memo
         self.niceness = niceness  # of the forked process: a session's builds go first
-        # run after the computation, in the forked process (or here, if nothing is forked):
-        # a cold build saves its ingest cache so, on a processor its own thread leaves idle
-        self.then = then
         self.started = False
         self.found: dict[str, tuple[str, ...]] | None = None
         self.process: multiprocessing.process.BaseProcess | None = None
@@ -146,59 +142,47 @@ class Pending:
         texts, count = self.texts, self.count
         key = corpus_key(texts, count)
         self.found = _load(self.cache / CACHE_FILE, key) if count > 0 else {}
-        if self.found is not None:
-            if self.then is not None:
-                self.then()
-            return
-        context = multiprocessing.get_context("fork")
-        self.receive, send = context.Pipe(duplex=False)
-        self.process = context.Process(
-            target=_compute,
-            args=(self.cache / CACHE_FILE, key, texts, count, send, self.niceness, self.then),
-            daemon=True,
-        )
-        self.process.start()
-        send.close()
+        if self.found is None:
+            context = multiprocessing.get_context("fork")
+            self.receive, send = context.Pipe(duplex=False)
+            self.process = context.Process(
+                target=_compute,
+                args=(self.cache / CACHE_FILE, key, texts, count, send, self.niceness),
+                daemon=True,
+            )
+            self.process.start()
+            send.close()
 
     def done(self) -> bool:
         """True when `result` would not wait."""
-        return self.started and (self.process is None or self.receive.closed or self.receive.poll())
+        return self.started and (self.process is None or self.receive.poll())
 
     def result(self, texts: Texts) -> dict[str, tuple[str, ...]]:
         """The related papers of `texts`: those computed, if `texts` are what was given."""
         self.start()
-        if self.process is not None and not self.receive.closed:
+        if self.process is not None:
             with contextlib.suppress(EOFError, OSError):
                 self.found = self.receive.recv()
             self.receive.close()
+            self.process.join()
+            self.process = None
         found = self.found
         if found is None or texts != self.texts:  # a worker that died, or other papers
             return cached_related(self.cache, texts, self.count, self.memo)
         self.memo.inputs, self.memo.result = (self.count, texts), found
         return found
 
-    def finish(self) -> None:
-        """Wait for the forked process to end (after `result`, it is only doing `then`)."""
-        if self.process is not None:
-            self.process.join()
-            self.receive.close()
-            self.process = None
-
     def cancel(self) -> None:
         """Stop a computation no longer wanted (the papers changed again meanwhile)."""
         if self.process is not None:
             self.process.terminate()
-            self.finish()
+            self.process.join()
+            self.receive.close()
+            self.process = None
 
 
 def _compute(
-    path: Path,
-    key: str,
-    texts: Texts,
-    count: int,
-    send: Connection,
-    niceness: int = 0,
-    then: Callable[[], object] | None = None,
+    path: Path, key: str, texts: Texts, count: int, send: Connection, niceness: int = 0
 ) -> None:
     if niceness:
         os.nice(niceness)
@@ -206,9 +190,6 @@ def _compute(
     _save(path, key, found)
     send.send(found)
     send.close()
-    if then is not None:
-        with contextlib.suppress(Exception):  # a cache not saved costs the next build time
-            then()
 
 
 def _load(path: Path, key: str) -> dict[str, tuple[str, ...]] | None:

@@ -325,12 +325,11 @@ def test_a_title_edit_shows_new_related_papers_once_computed_in_the_background(
     _same_as_a_build_from_nothing(session, tmp_path)
 
 
-def test_a_cold_build_saves_its_ingest_cache_from_the_related_papers_process(
+def test_a_cold_build_saves_its_ingest_cache_from_a_forked_process(
     tmp_path: Path, new_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The process that computes related papers saves the ingest cache once it is done
-    (Pending `then`); where nothing is computed (found in the cache) this process saves it.
-    Either way the next build parses no listing and reads no record again."""
+    """A cold build saves its ingest cache from a forked process (save_ingest_aside), which
+    the build waits for before it ends: the next build parses no listing again."""
     from generator import ingest as ingest_module
 
     root = new_site(tmp_path / "s", search=False)
@@ -338,9 +337,8 @@ def test_a_cold_build_saves_its_ingest_cache_from_the_related_papers_process(
     build_site(root, search=False)  # reads them
     cache = root / ".digest-cache" / "ingest.pickle"
     cache.unlink()
-    (root / ".digest-cache" / "related.json").unlink()
-    build_site(root, search=False, clean=True)  # related papers computed, in a forked process
-    assert cache.is_file()  # saved there
+    build_site(root, search=False, clean=True)  # every file read again: saved
+    assert cache.is_file()
     stamp = cache.stat().st_mtime_ns
     parses: list[str] = []
     parse = ingest_module.parse_bytes
@@ -349,6 +347,6 @@ def test_a_cold_build_saves_its_ingest_cache_from_the_related_papers_process(
     )
     record = sorted((root / "content" / "papers").glob("*.md"))[0]
     record.write_text(record.read_text() + "\nA note.\n")
-    build_site(root, search=False)  # related papers found in their cache
+    build_site(root, search=False)
     assert parses == []
     assert cache.stat().st_mtime_ns >= stamp
