@@ -11,7 +11,6 @@ import dataclasses
 import fcntl
 import gc
 import itertools
-import os
 import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -177,17 +176,12 @@ def build_site(
         settled = state.ingest.settled
         with timed("ingest"):
             ingested = ingest(root, config, cache=state.ingest, changed=changed)
+        if fresh_state:  # saved now and let go: the workers need not inherit the listings
+            save_ingest(root, state.ingest, ingested, state.ingest.settled is not settled)
+            state.ingest = IngestCache()
         result.diagnostics.extend(ingested.diagnostics)
         pending = None
-        saving = None
-        if fresh_state:
-            # The ingest cache is saved by a forked process (2.5 s at 100,000 papers, which
-            # held the whole build back) and let go here: the workers need not inherit the
-            # listings. Related papers are computed (if not cached) in another process while
-            # the model is made.
-            merged = state.ingest.settled is not settled
-            saving = save_ingest_aside(root, state.ingest, ingested, merged)
-            state.ingest = IngestCache()
+        if fresh_state:  # computed (if not cached) in another process while the model is made
             texts = paper_texts(ingested.records.values())
             pending = Pending(root / CACHE_DIR, texts, config.related, state.related)
         if fresh_state and not clean:
@@ -225,8 +219,6 @@ def build_site(
             result.stats = writer.stats
         finally:
             writer.shutdown()
-            if saving is not None:
-                os.waitpid(saving, 0)
         with timed("search"):
             if search:
                 result.diagnostics.extend(index_site(out, config, writer.stats))
@@ -284,37 +276,8 @@ def save_ingest(root: Path, cache: IngestCache, ingested: IngestResult, merged: 
     """Save the ingest cache if the merge ran or many files were read. It is not saved for a
     few files read again (an edit): the next build reads them again too, which costs less
     than pickling every record."""
-    if _worth_saving(cache, ingested, merged):
+    if merged or ingested.parsed > max(REREAD, len(cache.records) // 100):
         save_cache(root, "ingest", GENERATOR_VERSION, {"cache": cache.saved()})
-
-
-def _worth_saving(cache: IngestCache, ingested: IngestResult, merged: bool) -> bool:
-    return merged or ingested.parsed > max(REREAD, len(cache.records) // 100)
-
-
-def save_ingest_aside(
-    root: Path, cache: IngestCache, ingested: IngestResult, merged: bool
-) -> int | None:
-    """save_ingest in a forked process, whose id is returned to wait for (None: nothing to
-    save, or saved here when no process could be forked). The process holds the only copy
-    of the cache once this one lets it go; if it fails, the next build reads the files
-    again, which costs time, not correctness."""
-    if not _worth_saving(cache, ingested, merged):
-        return None
-    try:
-        pid = os.fork()
-    except OSError:
-        save_ingest(root, cache, ingested, merged)
-        return None
-    if pid == 0:  # the forked process: save, and leave without running this one's exit
-        code = 1
-        try:
-            gc.freeze()  # nothing is collected: the pickler's walk copies no more pages
-            save_ingest(root, cache, ingested, merged)
-            code = 0
-        finally:
-            os._exit(code)
-    return pid
 
 
 def keep_broken(writer: Writer, slugs: set[str]) -> None:

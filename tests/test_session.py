@@ -325,11 +325,11 @@ def test_a_title_edit_shows_new_related_papers_once_computed_in_the_background(
     _same_as_a_build_from_nothing(session, tmp_path)
 
 
-def test_a_cold_build_saves_its_ingest_cache_from_a_forked_process(
+def test_a_cold_build_saves_its_ingest_cache(
     tmp_path: Path, new_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A cold build saves its ingest cache from a forked process (save_ingest_aside), which
-    the build waits for before it ends: the next build parses no listing again."""
+    """A build that read every file saves its ingest cache (and lets it go before drawing):
+    the next build parses no listing again."""
     from generator import ingest as ingest_module
 
     root = new_site(tmp_path / "s", search=False)
