@@ -531,8 +531,8 @@ class Merged:
         broken: set[str],
         result: IngestResult,
     ) -> bool:
-        """Merge again, as _merge would, if no record is new or gone and the changed ones
-        take no identity another record has; False (nothing done) otherwise."""
+        """Merge again, as _merge would, if no record is new or gone and none is to be made;
+        False (nothing done) otherwise."""
         before = self.records
         if inputs != self.inputs or broken != self.broken or existing.keys() != before.keys():
             return False
@@ -553,7 +553,7 @@ class Merged:
         found = [
             (self.order[key], slug, candidate)
             for key, candidate in affected.items()
-            if (slug := _find(candidate, index.first)) is not None
+            if (slug := _find(candidate, index.owners)) is not None
         ]
         if len(found) < len(affected):
             return False  # a new record to make: the whole merge does it
@@ -567,25 +567,21 @@ class Merged:
 
 @dataclass(slots=True)
 class Index:
-    """The records' identities (see _identities): per key the first record (by file name)
-    that has it, and all that have it; per record its keys."""
+    """The records' identities (see _identities): per key the records that have it, in the
+    order of their file names (the first is the one a listing paper matches); per record
+    its keys."""
 
-    first: dict[str, str]
-    owners: dict[str, list[str]]  # by file name
+    owners: dict[str, list[str]]
     keys_of: dict[str, list[str]]
 
     def drop(self, key: str, slug: str) -> None:
         owners = self.owners[key]
         owners.remove(slug)
-        if owners:
-            self.first[key] = owners[0]
-        else:
-            del self.first[key], self.owners[key]
+        if not owners:
+            del self.owners[key]
 
     def add(self, key: str, slug: str) -> None:
-        owners = self.owners.setdefault(key, [])
-        bisect.insort(owners, slug, key=_file_name)
-        self.first[key] = owners[0]
+        bisect.insort(self.owners.setdefault(key, []), slug, key=_file_name)
 
 
 def _file_name(slug: str) -> str:
@@ -602,7 +598,7 @@ def _merge(
     as they were before, is returned."""
     result.records = dict(existing)
     identities = _identity_index(existing)
-    index = identities.first
+    index = identities.owners
     taken = set(existing) | broken
     for candidate in candidates:
         slug = _find(candidate, index)
@@ -628,15 +624,13 @@ def _merge(
 
 def _identity_index(records: dict[str, Record]) -> Index:
     """Keys a listing paper is recognised by: its title and its abstract, folded."""
-    first: dict[str, str] = {}
     owners: dict[str, list[str]] = {}
     keys_of = {}
     for slug, record in records.items():
         keys = keys_of[slug] = _identities(record.meta)
         for key in keys:
-            first.setdefault(key, slug)
             owners.setdefault(key, []).append(slug)
-    return Index(first, owners, keys_of)
+    return Index(owners, keys_of)
 
 
 def _identities(meta: dict[str, Any]) -> list[str]:
@@ -665,10 +659,11 @@ def _identity_keys(title: Any, abstract: Any, inferred: bool) -> list[str]:
     return keys
 
 
-def _find(candidate: _Candidate, index: dict[str, str]) -> str | None:
+def _find(candidate: _Candidate, owners: dict[str, list[str]]) -> str | None:
+    """The record a listing paper is: the first (by file name) with one of its keys."""
     for key in candidate.keys:
-        if key in index:
-            return index[key]
+        if key in owners:
+            return owners[key][0]
     return None
 
 
