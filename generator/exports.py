@@ -76,15 +76,9 @@ def cite_keys(
     other exports because there are as many as papers: an Export each was a tenth of a
     session's build at 10,000 papers."""
     out: list[tuple[str, str | None]] = []
-    named = memo.named
     for paper in site.papers:
         path = f"papers/{paper.slug}/cite.bib"
-        parts = (base, digests[paper.slug])
-        known = named.get(path)
-        if known is None or known[0] != parts:  # memo.digest, inlined
-            known = named[path] = (parts, digest(*parts))
-            memo.computed += 1
-        out.append((path, known[1]))
+        out.append((path, memo.digest(path, base, digests[paper.slug])))
     return out
 
 
@@ -247,13 +241,10 @@ def sitemap(
     config: Config, page_paths: Iterable[str], known: dict[str, str] | None = None
 ) -> bytes:
     """The sitemap of every page but 404.html: one <url><loc> each, absolute. `known`: the
-    lines of earlier builds of a session, by path (and base URL)."""
+    lines of earlier builds of a session with this config, by path."""
     lines = ['<?xml version="1.0" encoding="utf-8"?>', f'<urlset xmlns="{SITEMAP}">']
     base = config.base_url.rstrip("/") + "/"
     known = known if known is not None else {}
-    if known.get("") != base:
-        known.clear()
-        known[""] = base
     for path in page_paths:
         if path != "404.html":
             line = known.get(path)

@@ -65,7 +65,8 @@ class KeyMemo:
     # they would only add to its peak memory: 130 MB at 100,000 papers): per group section
     # the papers it was keyed with, and per list page the inputs of its key (see plan_keys)
     session: bool = False
-    url_lines: dict[str, str] = field(default_factory=dict)  # sitemap.xml's, by page path
+    # sitemap.xml's lines by page path (the base URL is in the config, and so in `base`)
+    url_lines: dict[str, str] = field(default_factory=dict)
     shown: dict[str, tuple[Paper, ...]] = field(default_factory=dict)
     page_inputs: dict[str, tuple[tuple[object, ...], str]] = field(default_factory=dict)
     relinked: bool = True  # some paper's links changed, or unknown (see paper_digests)
@@ -94,7 +95,7 @@ class KeyMemo:
         """Forget the keys drawn from other templates or another config."""
         if base != self.base:
             self.base, self.paper_keys, self.sections = base, {}, {}
-            self.shown, self.page_inputs = {}, {}
+            self.shown, self.page_inputs, self.url_lines = {}, {}, {}
 
     def saved(self) -> KeyMemo:
         """What is worth keeping on disk for the next `digest build`: the keys and their
@@ -439,25 +440,9 @@ def _paper_keys(
             if at is not None:
                 out[at] = paper_key(slug, base, pages[slug], memo)
     else:
-        out = _all_paper_keys(papers, base, pages, memo)
+        out = [paper_key(slug, base, pages[slug], memo) for slug in slugs]
         where = {slug: i for i, slug in enumerate(slugs)}
     memo.paper_list = (base, slugs, out, where) if memo.session else None
-    return out
-
-
-def _all_paper_keys(
-    papers: tuple[Paper, ...], base: str, pages: Mapping[str, str], memo: KeyMemo
-) -> list[tuple[str, str | None]]:
-    out: list[tuple[str, str | None]] = []
-    known = memo.paper_keys
-    for paper in papers:  # paper_key, inlined for the papers whose page digest is known
-        slug = paper.slug
-        page = pages[slug]
-        found = known.get(slug)
-        if found is not None and found[0] == page:
-            out.append((f"papers/{slug}/index.html", found[1]))
-        else:
-            out.append(paper_key(slug, base, page, memo))
     return out
 
 
