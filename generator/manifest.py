@@ -33,12 +33,17 @@ class Manifest:
     entries: dict[str, Entry] = field(default_factory=dict)
 
     def fresh(self, output: Path, path: str, key: str | None, trust: bool = False) -> bool:
-        """True when the file on disk is the one recorded and its key has not changed.
-        `trust` skips looking at the disk, for a session that wrote the files itself."""
+        return self.fresh_entry(output, path, key, trust) is not None
+
+    def fresh_entry(
+        self, output: Path, path: str, key: str | None, trust: bool = False
+    ) -> Entry | None:
+        """The file's entry when the file on disk is the one recorded and its key has not
+        changed. `trust` skips looking at the disk, for a session that wrote the files."""
         entry = self.entries.get(path)
         if entry is None or key is None or entry.key != key:
-            return False
-        return trust or _matches(os.path.join(output, path), entry)
+            return None
+        return entry if trust or _matches(os.path.join(output, path), entry) else None
 
     def on_disk(self, output: Path, path: str) -> bool:
         """The file is on disk as it was written (same size and modification time)."""

@@ -125,24 +125,15 @@ class Writer:
         session's build at 10,000 papers.)"""
         if not self.reuse:
             return dict(keyed)
-        if not self.trusted:
-            stale = {}
-            for path, key in keyed:
-                if self.is_fresh(path, key):
-                    self.keep(path)
-                else:
-                    stale[path] = key
-            return stale
-        recorded, entries = self.previous.entries, self.entries
-        stale, kept = {}, 0
+        fresh_entry, output, trust = self.previous.fresh_entry, self.output, self.trusted
+        stale = {}
         for path, key in keyed:
-            entry = recorded.get(path)
-            if entry is not None and key is not None and entry.key == key:
-                entries[path] = entry
-                kept += 1
-            else:
+            entry = fresh_entry(output, path, key, trust)
+            if entry is None:
                 stale[path] = key
-        self.stats.unchanged += kept
+            else:
+                self.entries[path] = entry
+        self.stats.unchanged += len(keyed) - len(stale)
         return stale
 
     def write(self, path: str, data: bytes, key: str | None) -> None:
