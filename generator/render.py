@@ -23,7 +23,7 @@ from .config import Config
 from .errors import Diagnostic, DigestError
 from .markup import plain_text, render_abstract, render_notes, render_title
 from .metadata import bibtex, json_ld
-from .models import EPOCH, Paper, is_code_link
+from .models import Paper, is_code_link
 from .site import Group, Site
 from .slugs import slugify
 
@@ -375,7 +375,7 @@ def by_month(papers: tuple[Paper, ...]) -> list[tuple[str, tuple[Paper, ...]]]:
     sections: list[tuple[str, tuple[Paper, ...]]] = []
     start, last = 0, (0, 0)
     for i, paper in enumerate(papers):
-        date = paper.published or paper.listed or EPOCH  # Paper.date, without the call
+        date = paper.date
         month = (date.year, date.month)
         if month != last:
             if i:

@@ -19,7 +19,7 @@ from .classify import Classification, Taxonomy, classify, tag_key, taxonomy
 from .config import Config
 from .errors import Diagnostic, warning
 from .markup import external_href
-from .models import EPOCH, Paper, Record
+from .models import Paper, Record
 from .records import FIELD_ORDER
 from .slugs import slugify, unique
 
@@ -343,7 +343,7 @@ def _tag_keys(tags: tuple[str, ...]) -> tuple[str, ...]:
 def _months(papers: list[Paper]) -> tuple[Group, ...]:
     by_month: dict[tuple[int, int], list[Paper]] = defaultdict(list)
     for paper in papers:
-        date = paper.published or paper.listed or EPOCH  # Paper.date, without the call
+        date = paper.date
         by_month[(date.year, date.month)].append(paper)
     return tuple(
         Group(
