@@ -61,7 +61,16 @@ class ModelMemo:
     # classification by a digest of (title, abstract, own topic, own tags), for one taxonomy
     classes: dict[bytes, Classification] = field(default_factory=dict)
     classes_added: int = 0  # since the memo was made, so a build knows to save it
+    taxonomy: tuple[object, ...] | None = None  # the one `classes` hold for, once known
     order: dict[str, tuple[Paper, tuple[int, str, str]]] = field(default_factory=dict)  # _sorted
+
+    def use_taxonomy(self, config: Config) -> None:
+        """Forget the classifications made with another taxonomy (digest.yaml edited while
+        `digest serve` runs: the papers are grouped again)."""
+        now = (config.topics, config.tags, config.other_topic)
+        if self.taxonomy is not None and self.taxonomy != now:
+            self.classes = {}
+        self.taxonomy = now
 
 
 def build_model(
@@ -74,6 +83,7 @@ def build_model(
     """The site model; with a memo, records that are the same objects as last time (and not
     among `changed`) reuse their Paper."""
     memo = memo if memo is not None else ModelMemo()
+    memo.use_taxonomy(config)
     again = bool(memo.papers)  # a build after another in this process (a session)
     same_config = memo.config == config
     known_classes = len(memo.classes)

@@ -4,12 +4,14 @@ is what a build from nothing writes. Notes edits take the quickest path (notes_e
 from __future__ import annotations
 
 import filecmp
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from generator import build
 from generator.build import BuildSession, build_site
@@ -149,6 +151,25 @@ def test_only_the_files_named_changed_are_read_again(session: BuildSession, tmp_
     session.build([str(new)])
     assert not (session.output / "papers" / "made-in-the-session").exists()
     _same_as_a_build_from_nothing(session, tmp_path / "again")
+
+
+def test_a_taxonomy_edit_groups_the_papers_again(session: BuildSession, tmp_path: Path) -> None:
+    """Classifications are remembered for one taxonomy: after digest.yaml's topics change,
+    the session's papers are classified again, as a build from nothing classifies them."""
+    config = session.root / "digest.yaml"
+    data = yaml.safe_load(config.read_text())
+    topics = data["taxonomy"]["topics"] = data["taxonomy"]["topics"][::-1]  # ties: first wins
+    topics[0]["keywords"].append("model")
+    config.write_text(yaml.safe_dump(data, sort_keys=False))
+    before = {
+        p["slug"]: p["topic"] for p in json.loads((session.output / "papers.json").read_text())
+    }
+    session.build([str(config)])
+    after = {
+        p["slug"]: p["topic"] for p in json.loads((session.output / "papers.json").read_text())
+    }
+    assert sum(before[slug] != after[slug] for slug in after) >= 5
+    _same_as_a_build_from_nothing(session, tmp_path)
 
 
 def test_what_is_not_a_notes_edit(session: BuildSession) -> None:
