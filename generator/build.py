@@ -19,6 +19,7 @@ from pathlib import Path
 
 import jinja2
 
+from .ahead import Ahead
 from .cache import load_cache, save_cache
 from .config import Config, load_config
 from .errors import Diagnostic, DigestError, info
@@ -173,19 +174,27 @@ def build_site(
                 state.ingest = (
                     load_cache(root, "ingest", GENERATOR_VERSION).get("cache") or state.ingest
                 )
+                state.model.classes = load_cache(root, "classes", taxonomy_stamp(config))
+        state.model.use_taxonomy(config)
         settled = state.ingest.settled
-        with timed("ingest"):
-            ingested = ingest(root, config, cache=state.ingest, changed=changed)
-        if fresh_state:  # saved now and let go: the workers need not inherit the listings
-            save_ingest(root, state.ingest, ingested, state.ingest.settled is not settled)
-            state.ingest = IngestCache()
+        ahead = Ahead(config, state.model, root / CACHE_DIR if fresh_state else None, state.related)
+        try:
+            with timed("ingest"):
+                ingested = ingest(
+                    root, config, cache=state.ingest, changed=changed, records_read=ahead.start
+                )
+            if fresh_state:  # saved now and let go: the workers need not inherit the listings
+                save_ingest(root, state.ingest, ingested, state.ingest.settled is not settled)
+                state.ingest = IngestCache()
+            pending = None
+            if fresh_state:  # computed (if not cached) in another process
+                pending = ahead.related(paper_texts(ingested.records.values()))
+            ahead.classified()
+        except BaseException:
+            ahead.cancel()
+            raise
         result.diagnostics.extend(ingested.diagnostics)
-        pending = None
-        if fresh_state:  # computed (if not cached) in another process while the model is made
-            texts = paper_texts(ingested.records.values())
-            pending = Pending(root / CACHE_DIR, texts, config.related, state.related)
         if fresh_state and not clean:
-            state.model.classes = load_cache(root, "classes", taxonomy_stamp(config))
             state.keys = load_cache(root, "keys", GENERATOR_VERSION).get("memo") or state.keys
         with timed("model"):
             site, problems = build_model(

@@ -39,6 +39,14 @@ class Forked(Generic[T]):
             self.process = None
         return found if done else self.compute()  # type: ignore[return-value]
 
+    def cancel(self) -> None:
+        """Stop the process: its result is not wanted (the work that needed it failed)."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.join()
+            self.receive.close()
+            self.process = None
+
 
 class Done(Generic[T]):
     """A result computed here, with Forked's interface."""

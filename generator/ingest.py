@@ -127,11 +127,13 @@ def ingest(
     dry_run: bool = False,
     cache: IngestCache | None = None,
     changed: Collection[str] | None = None,
+    records_read: Callable[[dict[str, Record]], object] | None = None,
 ) -> IngestResult:
     """Merge the listings into the records. `changed`, when known, names every file changed
     since the ingest that filled `cache` (a session's watcher knows): the other records
     and listings are taken as cached without looking at them, a stat of each of 10,000
-    records being the longest part of a session's ingest."""
+    records being the longest part of a session's ingest. `records_read` is given the
+    records as read, before the merge (which may add or update some)."""
     result = IngestResult()
     cache = cache if cache is not None else IngestCache()
     listings_dir = root / "content" / "listings"
@@ -143,11 +145,15 @@ def ingest(
     records_changed, listings_changed = trusted or (None, None)
     before = cache.records
     record_notes: list[Diagnostic] = []
+
+    def read_records() -> tuple[dict[str, Record], set[str]]:
+        found = load_records(papers_dir, record_notes, cache, records_changed)
+        if records_read is not None:
+            records_read(found[0])
+        return found
+
     digests, parsed, (existing, broken) = _read_listings(
-        paths,
-        cache,
-        lambda: load_records(papers_dir, record_notes, cache, records_changed),
-        listings_changed,
+        paths, cache, read_records, listings_changed
     )
     for path, digest in digests:
         read = _read_listing(path, digest, parsed, result, cache)

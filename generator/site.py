@@ -172,9 +172,7 @@ def to_paper(
             diagnostics.append(
                 warning(shown, get.line(key), f"unknown field `{key}` is kept but not shown")
             )
-    own_tags = tuple(get.strings("tags"))
-    topic = get.text("topic")
-    question = _question(title, abstract, topic, own_tags)
+    topic, own_tags, question = _asked(get, title, abstract)
     found = classes.get(question) if classes is not None else None
     if found is None:
         found = classify(config, title, abstract, topic, own_tags, known)
@@ -197,6 +195,31 @@ def to_paper(
         notes=record.body,
         source_path=shown,
     )
+
+
+def classes_of(
+    config: Config, records: Iterable[Record], known: Mapping[bytes, Classification]
+) -> dict[bytes, Classification]:
+    """The classifications of the records' papers that `known` lacks, by the question
+    `to_paper` asks: made ahead of the model, in another process (build.classified_ahead)."""
+    tax = taxonomy(config)
+    found: dict[bytes, Classification] = {}
+    for record in records:
+        get = _Fields(record.meta, "", [], record.path)
+        if get.boolean("draft"):
+            continue
+        title, abstract = _texts(record.slug, get)
+        topic, own_tags, question = _asked(get, title, abstract)
+        if question not in known and question not in found:
+            found[question] = classify(config, title, abstract, topic, own_tags, tax)
+    return found
+
+
+def _asked(get: _Fields, title: str, abstract: str) -> tuple[str | None, tuple[str, ...], bytes]:
+    """What a paper is classified by: its own topic and tags, and the digest of all four."""
+    own_tags = tuple(get.strings("tags"))
+    topic = get.text("topic")
+    return topic, own_tags, _question(title, abstract, topic, own_tags)
 
 
 def _question(title: str, abstract: str, topic: str | None, tags: tuple[str, ...]) -> bytes:

@@ -40,3 +40,14 @@ def test_a_child_that_dies_is_replaced_by_computing_here():
         return 7
 
     assert Forked(dies_there).result() == 7
+
+
+def test_a_cancelled_computation_stops():
+    import time
+
+    started = time.monotonic()
+    job = Forked(lambda: time.sleep(60))
+    process = job.process
+    job.cancel()
+    assert process is not None and not process.is_alive()
+    assert time.monotonic() - started < 10
