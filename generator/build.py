@@ -12,9 +12,10 @@ import fcntl
 import gc
 import itertools
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -351,12 +352,29 @@ def render_site(
     else:
         related = session_related(root / CACHE_DIR, texts, config.related, state)
     pages = page_digests(site, papers, related, state.keys)
-    jobs, paths = [], []
-    for keyed in plan_keys(site, bases, papers, pages, state.keys):
-        paths.extend(path for path, _ in keyed.keys)
-        stale = writer.keep_fresh(keyed.keys)
-        if stale:
-            jobs.extend(Job(page, stale[page.path]) for page in _stale_pages(keyed, stale))
+    paths: list[str] = []  # of every page, in the plan's order (the sitemap's)
+    drawn = 0
+
+    def jobs_of(planned: Iterable[Keyed]) -> list[Job]:
+        nonlocal drawn
+        jobs = []
+        for keyed in planned:
+            paths.extend(path for path, _ in keyed.keys)
+            stale = writer.keep_fresh(keyed.keys)
+            if stale:
+                jobs.extend(Job(page, stale[page.path]) for page in _stale_pages(keyed, stale))
+        drawn += len(jobs)
+        return jobs
+
+    planned = plan_keys(site, bases, papers, pages, state.keys)
+    rest = None
+    if writer.empty and workers > 1:
+        # Into an empty folder every page is drawn: the workers start on the paper pages
+        # while the groups are planned here (at 100,000 papers, 3.4 s with a processor idle).
+        jobs = jobs_of(_through_papers(planned))
+        rest = partial(jobs_of, planned)
+    else:
+        jobs = jobs_of(planned)
     renderer = Renderer(state.env, site, Views(site.papers, related), state.items, item_keys=papers)
 
     def write_exports() -> None:
@@ -368,8 +386,16 @@ def render_site(
         later.clear()
         write_export(writer, sitemap_export(config, paths, bases.plain, state.keys))
 
-    diagnostics = draw(renderer, writer, jobs, workers, meanwhile=write_exports)
-    return Drawing(diagnostics, len(paths), len(jobs))
+    diagnostics = draw(renderer, writer, jobs, workers, write_exports, rest)
+    return Drawing(diagnostics, len(paths), drawn)
+
+
+def _through_papers(planned: Iterator[Keyed]) -> Iterator[Keyed]:
+    """The plan's sections up to the paper pages' (it comes second, after the home page)."""
+    for keyed in planned:
+        yield keyed
+        if keyed.section.kind == "papers":
+            return
 
 
 # papers: from here a session computes related papers in the background (at 1,000 papers,

@@ -53,15 +53,19 @@ def draw(
     jobs: Sequence[Job],
     workers: int,
     meanwhile: Callable[[], None] = lambda: None,
+    later: Callable[[], Sequence[Job]] | None = None,
 ) -> list[Diagnostic]:
     """Draw and write every job's page; raise DigestError if any page cannot be drawn.
-    `meanwhile` runs in this process while the workers draw (e.g. writing the exports)."""
+    `meanwhile` runs in this process while the workers draw (e.g. writing the exports).
+    `later` plans more jobs, in this process while the workers draw the paper pages of
+    `jobs`; it is for a build that draws every list page (into an empty folder): the
+    workers draw every list item beside its paper, not knowing which lists will want it."""
     workers = min(workers, len(jobs) // MIN_PAGES_PER_WORKER)
     if workers <= 1:
-        result = _draw(renderer, writer, jobs)
+        result = _draw(renderer, writer, [*jobs, *later()] if later else jobs)
         meanwhile()
     else:
-        result = _draw_forked(renderer, writer, jobs, workers, meanwhile)
+        result = _draw_forked(renderer, writer, jobs, workers, meanwhile, later)
     writer.flush()
     if result.failure:
         raise DigestError(*result.failure)
@@ -109,6 +113,7 @@ def _draw_forked(
     jobs: Sequence[Job],
     workers: int,
     meanwhile: Callable[[], None],
+    later: Callable[[], Sequence[Job]] | None = None,
 ) -> Drawn:
     """Two rounds of workers. A list item is drawn once and shown on many list pages, at any
     depth: the first round draws the paper pages and the list items still missing, each
@@ -120,17 +125,19 @@ def _draw_forked(
     writer.flush()  # the writer's threads idle while the workers are forked
     papers = [job for job in jobs if job.page.kind == "paper"]
     lists = [job for job in jobs if job.page.kind != "paper"]
-    missing = renderer.missing_items() if lists else []
+    missing = renderer.missing_items() if lists or later else []
     drawn_with_page = {job.page.context["slug"] for job in papers}
     beside = {p.slug: p for p in missing if p.slug in drawn_with_page}
     others = [p for p in missing if p.slug not in drawn_with_page]
     if papers or others:
         started = _start(renderer, writer, papers, workers, beside, others)
+        lists.extend(later() if later else ())
         meanwhile()
         total = _finish(started, renderer, writer)
         if total.failure:
             return total
     else:  # e.g. a list template edited: no page of the first round to draw
+        lists.extend(later() if later else ())
         meanwhile()
         total = Drawn([], [])
     workers = min(workers, len(lists) // MIN_PAGES_PER_WORKER)
