@@ -199,7 +199,10 @@ def papers_json(
         parts.append(part)
     if not parts:
         return b"[]\n"
-    return b"[\n" + b",\n".join(parts) + b"\n]\n"
+    # one join: adding the brackets to the joined bytes copied 22 MB twice more at 10,000
+    parts[0] = b"[\n" + parts[0]
+    parts[-1] += b"\n]\n"
+    return b",\n".join(parts)
 
 
 def json_part(data: dict[str, Any]) -> str:
