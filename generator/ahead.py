@@ -11,7 +11,7 @@ the classifications missing are made by the model, as without this.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import partial
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from .classify import Classification
 from .config import Config
 from .forked import Forked
 from .models import Record
-from .related_cache import Pending, RelatedMemo, Texts
+from .related_cache import Pending, RelatedMemo
 from .site import ModelMemo, classes_of, paper_texts
 
 # records without a remembered classification from which they are classified ahead
@@ -47,9 +47,13 @@ class Ahead:
             texts = paper_texts(records.values())
             self.pending = Pending(self.cache, texts, self.config.related, self.related_memo)
 
-    def related(self, texts: Texts) -> Pending:
-        """The related papers of the merged records' `texts`: those started, if the same."""
+    def related(self, records: Iterable[Record], merged: bool) -> Pending:
+        """The related papers of the merged `records`: those started, unless the merge
+        changed a record (`merged`) and so what they are computed from."""
         assert self.cache is not None
+        if self.pending is not None and not merged:
+            return self.pending
+        texts = paper_texts(records)
         if self.pending is not None and self.pending.texts == texts:
             return self.pending
         self.cancel_related()

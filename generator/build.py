@@ -55,7 +55,7 @@ from .render import (
     theme_dirs,
 )
 from .search import index_site
-from .site import ModelMemo, Site, build_model, paper_texts
+from .site import ModelMemo, Site, build_model
 from .uptodate import LastBuild, inputs_digest, output_intact
 from .workers import WRITE_THREADS, Job, draw, job_count
 from .write import Writer, WriteStats, check_output, writing
@@ -189,7 +189,8 @@ def build_site(
                 state.ingest = IngestCache()
             pending = None
             if fresh_state:  # computed (if not cached) in another process
-                pending = ahead.related(paper_texts(ingested.records.values()))
+                merged = bool(ingested.new or ingested.updated)
+                pending = ahead.related(ingested.records.values(), merged)
             ahead.classified()
         except BaseException:
             ahead.cancel()
