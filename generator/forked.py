@@ -42,10 +42,15 @@ class Forked(Generic[T]):
     def cancel(self) -> None:
         """Stop the process: its result is not wanted (the work that needed it failed)."""
         if self.process is not None:
-            self.process.terminate()
-            self.process.join()
-            self.receive.close()
+            stop(self.process, self.receive)
             self.process = None
+
+
+def stop(process: multiprocessing.process.BaseProcess, receive: Connection) -> None:
+    """Stop a forked process whose result is no longer wanted, and close its pipe."""
+    process.terminate()
+    process.join()
+    receive.close()
 
 
 class Done(Generic[T]):

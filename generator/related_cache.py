@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from .forked import stop
 from .models import Paper
 from .records import write_atomic
 
@@ -175,9 +176,7 @@ class Pending:
     def cancel(self) -> None:
         """Stop a computation no longer wanted (the papers changed again meanwhile)."""
         if self.process is not None:
-            self.process.terminate()
-            self.process.join()
-            self.receive.close()
+            stop(self.process, self.receive)
             self.process = None
 
 
