@@ -71,8 +71,8 @@ def content_sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]  # sha256 has CPU instructions: 2x blake2b
 
 
-def entry_for(path: Path, key: str | None, sha: str) -> Entry:
-    stat = path.stat()
+def entry_for(path: str, key: str | None, sha: str) -> Entry:
+    stat = os.stat(path)
     return Entry(key, sha, stat.st_size, stat.st_mtime_ns)
 
 

@@ -7,6 +7,7 @@ whose bytes did not change is not touched, so it keeps its modification time.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .errors import DigestError
 from .manifest import Entry, Manifest, content_sha, entry_for
@@ -64,16 +65,18 @@ def check_output(root: Path, output: Path) -> None:
         raise DigestError.at(str(output), None, "the output is a file, not a folder", hint)
 
 
-def safe_path(base: Path, relative: str) -> Path:
-    """`base/relative`, refusing anything that would land outside `base`."""
-    pure = PurePosixPath(relative)
+def safe_path(base: Path, relative: str) -> str:
+    """`base/relative`, refusing anything that would land outside `base`. (Strings, not
+    pathlib: its objects were half of writing a file, 71 against 35 µs, on /dev/shm.)"""
     if (
-        not pure.parts
-        or pure.is_absolute()
-        or any(p in ("..", ".", "") or "\\" in p or "\x00" in p for p in pure.parts)
+        not relative
+        or relative[0] == "/"
+        or "\\" in relative
+        or "\x00" in relative
+        or any(part in ("..", ".", "") for part in relative.split("/"))
     ):
         raise DigestError.at(relative, None, "refusing to write outside the output folder")
-    return base.joinpath(*pure.parts)
+    return f"{base}/{relative}"
 
 
 class Writer:
@@ -103,7 +106,7 @@ class Writer:
         self.entries: dict[str, Entry] = {}
         self.stats = WriteStats()
         self.written: list[str] = []
-        self._dirs: set[Path] = set()
+        self._dirs: set[str] = set()
         # A file of an output folder that was empty at the start holds nothing to compare
         # (`empty`: as a writer of the same build found it, e.g. in a worker process).
         self.empty = _empty(output) if empty is None else empty
@@ -171,7 +174,7 @@ class Writer:
             self._pool = None
 
     def _put(
-        self, target: Path, path: str, data: bytes, key: str | None, compare: bool
+        self, target: str, path: str, data: bytes, key: str | None, compare: bool
     ) -> tuple[Entry, bool]:
         """The file's entry, and whether it was written (False: it held `data` already)."""
         sha = content_sha(data)
@@ -181,18 +184,20 @@ class Writer:
                 same = entry_for(target, key, sha)
             if same is not None:
                 return Entry(key, sha, same.size, same.mtime_ns), False
-        parent = target.parent
-        if parent not in self._dirs:
-            parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(parent)
-        temp = parent / f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp"
+        folder, name = target.rsplit("/", 1)
+        temp = f"{folder}/.{name}.{os.getpid()}.{threading.get_ident()}.tmp"
         try:
-            temp.write_bytes(data)
+            if folder not in self._dirs:
+                os.makedirs(folder, exist_ok=True)
+                self._dirs.add(folder)
+            Path(temp).write_bytes(data)
             os.replace(temp, target)
+            stat = os.stat(target)
         except OSError as exc:  # a full disk, a read-only folder: the old file stays whole
-            temp.unlink(missing_ok=True)
-            raise DigestError.at(str(target), None, f"cannot write the output: {exc}") from exc
-        return entry_for(target, key, sha), True
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise DigestError.at(target, None, f"cannot write the output: {exc}") from exc
+        return Entry(key, sha, stat.st_size, stat.st_mtime_ns), True
 
     def adopt(self, path: str, entry: Entry, written: bool) -> None:
         """Record a file written (or found to hold its bytes) for this build, by a writing
@@ -209,7 +214,7 @@ class Writer:
         self.flush()
         gone = [p for p in self.previous.entries if p not in self.entries]
         for path in gone:
-            target = safe_path(self.output, path)
+            target = Path(safe_path(self.output, path))
             target.unlink(missing_ok=True)
             _prune_empty(target.parent, self.output)
         self.stats.removed += len(gone)
@@ -228,9 +233,12 @@ def _empty(folder: Path) -> bool:
         return True  # not there (yet): nothing in it either
 
 
-def _holds(path: Path, data: bytes) -> bool:
+def _holds(path: str, data: bytes) -> bool:
     try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
+        if os.stat(path).st_size != len(data):
+            return False
+        with open(path, "rb") as file:
+            return file.read() == data
     except OSError:
         return False
 
