@@ -24,6 +24,7 @@ from .site import ModelMemo, classes_of, paper_texts
 
 # records without a remembered classification from which they are classified ahead
 CLASSIFY_FROM = 2000
+RELATED_NICENESS = 10
 
 
 class Ahead:
@@ -45,7 +46,9 @@ class Ahead:
             self.classes = Forked(job)
         if self.cache is not None:
             texts = paper_texts(records.values())
-            self.pending = Pending(self.cache, texts, self.config.related, self.related_memo)
+            self.pending = Pending(
+                self.cache, texts, self.config.related, self.related_memo, niceness=RELATED_NICENESS
+            )
 
     def related(self, records: Iterable[Record], merged: bool) -> Pending:
         """The related papers of the merged `records`: those started, unless the merge
