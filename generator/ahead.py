@@ -19,7 +19,7 @@ from .classify import Classification
 from .config import Config
 from .forked import Forked
 from .models import Record
-from .related_cache import Pending, RelatedMemo
+from .related_cache import Pending, RelatedMemo, Texts
 from .site import ModelMemo, classes_of, paper_texts
 
 # records without a remembered classification from which they are classified ahead
@@ -45,10 +45,7 @@ class Ahead:
             job = partial(classes_of, self.config, list(records.values()), self.memo.classes)
             self.classes = Forked(job)
         if self.cache is not None:
-            texts = paper_texts(records.values())
-            self.pending = Pending(
-                self.cache, texts, self.config.related, self.related_memo, niceness=RELATED_NICENESS
-            )
+            self._start_related(paper_texts(records.values()))
 
     def related(self, records: Iterable[Record], merged: bool) -> Pending:
         """The related papers of the merged `records`: those started, unless the merge
@@ -60,7 +57,13 @@ class Ahead:
         if self.pending is not None and self.pending.texts == texts:
             return self.pending
         self.cancel_related()
-        self.pending = Pending(self.cache, texts, self.config.related, self.related_memo)
+        return self._start_related(texts)
+
+    def _start_related(self, texts: Texts) -> Pending:
+        assert self.cache is not None
+        self.pending = Pending(
+            self.cache, texts, self.config.related, self.related_memo, niceness=RELATED_NICENESS
+        )
         return self.pending
 
     def classified(self) -> None:

@@ -184,11 +184,11 @@ def build_site(
                 ingested = ingest(
                     root, config, cache=state.ingest, changed=changed, records_read=ahead.start
                 )
+            pending = None
             if fresh_state:  # saved now and let go: the workers need not inherit the listings
                 save_ingest(root, state.ingest, ingested, state.ingest.settled is not settled)
                 state.ingest = IngestCache()
-            pending = None
-            if fresh_state:  # computed (if not cached) in another process
+                # computed (if not cached) in another process
                 merged = bool(ingested.new or ingested.updated)
                 pending = ahead.related(ingested.records.values(), merged)
             ahead.classified()

@@ -31,14 +31,14 @@ def texts_of(papers: Iterable[Paper], memo: RelatedMemo | None = None) -> Texts:
     list with the texts of the papers that changed put in (the same slugs, a title edit)."""
     papers = list(papers)
     if memo is None or len(memo.papers) != len(papers):
-        return _remember(sorted((p.slug, p.title, p.abstract) for p in papers), papers, memo)
+        return _remember(papers, memo)
     last, texts, where = memo.papers, memo.texts, memo.where
     for paper in papers:
         known = last.get(paper.slug)
         if known is paper:
             continue
         if known is None:
-            return _remember(sorted((p.slug, p.title, p.abstract) for p in papers), papers, memo)
+            return _remember(papers, memo)
         if known.title != paper.title or known.abstract != paper.abstract:
             if texts is memo.texts:
                 texts = list(texts)  # the last list is held by what was computed from it
@@ -48,7 +48,9 @@ def texts_of(papers: Iterable[Paper], memo: RelatedMemo | None = None) -> Texts:
     return texts
 
 
-def _remember(texts: Texts, papers: list[Paper], memo: RelatedMemo | None) -> Texts:
+def _remember(papers: list[Paper], memo: RelatedMemo | None) -> Texts:
+    """Every paper's text, sorted, and where each is kept in `memo` for the next call."""
+    texts = sorted((p.slug, p.title, p.abstract) for p in papers)
     if memo is not None:
         memo.papers, memo.texts = {p.slug: p for p in papers}, texts
         memo.where = {text[0]: i for i, text in enumerate(texts)}

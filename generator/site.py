@@ -201,7 +201,7 @@ def classes_of(
     config: Config, records: Iterable[Record], known: Mapping[bytes, Classification]
 ) -> dict[bytes, Classification]:
     """The classifications of the records' papers that `known` lacks, by the question
-    `to_paper` asks: made ahead of the model, in another process (build.classified_ahead)."""
+    `to_paper` asks: made ahead of the model, in another process (ahead.Ahead)."""
     tax = taxonomy(config)
     found: dict[bytes, Classification] = {}
     for record in records:
