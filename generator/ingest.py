@@ -411,8 +411,9 @@ def _candidate(entry: Entry, listing: Listing, listed: dt.date | None) -> _Candi
     notes = _published(entry, listed, meta)
     if listed is not None:
         meta["listed"] = listed
-    if listing.affiliation:
-        meta["affiliation"] = listing.affiliation
+    affiliation = entry.affiliation or listing.affiliation
+    if affiliation:
+        meta["affiliation"] = affiliation
     meta["sources"] = [listing.name]
     return _Candidate(_identities(meta), meta, notes)
 

@@ -38,9 +38,10 @@ class Entry:
     authors_count: int | None = None
     published: PartialDate | None = None
     published_line: int | None = None
+    affiliation: str | None = None  # the institution named before it (affiliation listings)
 
     def __reduce__(self) -> tuple[type, tuple[object, ...]]:
-        fields = (self.authors_count, self.published, self.published_line)
+        fields = (self.authors_count, self.published, self.published_line, self.affiliation)
         return Entry, (self.source, self.line, self.title, self.abstract, *fields)
 
 

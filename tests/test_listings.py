@@ -119,6 +119,7 @@ def test_listing_case(name):
             "abstract": e.abstract[: len(spec["abstract"])],
             "authors": e.authors_count,
             "published": e.published,
+            "affiliation": e.affiliation,
         }
         for e, spec in zip(listing.entries, want["entries"], strict=False)
     ]
@@ -128,6 +129,7 @@ def test_listing_case(name):
             "abstract": spec["abstract"],
             "authors": spec.get("authors"),
             "published": PartialDate(*spec["published"]) if "published" in spec else None,
+            "affiliation": spec.get("affiliation"),
         }
         for spec in want["entries"]
     ]
@@ -195,8 +197,10 @@ def test_a_listing_without_papers_gives_one_warning(data):
 
 def test_header_only_listing_gives_one_warning():
     listing = parse_bytes(b"Daily Papers\n\nApr 30\n", "header.txt")
-    assert listing.date == PartialDate(4, 30) and listing.entries == []
-    assert warned_lines(listing) == [1]
+    assert listing.entries == []
+    (note,) = listing.diagnostics
+    assert (note.level, note.line, note.path) == ("warning", 1, "header.txt")
+    assert "no papers found" in note.message and "affiliation listing" in note.hint
 
 
 def test_five_megabyte_single_line_is_one_paper_quickly():

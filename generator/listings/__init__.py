@@ -1,4 +1,5 @@
-"""Listing formats: each module has `NAME`, `detect(text) -> score` and `parse(text, path)`.
+"""Listing formats: each module has `NAME`, `detect(text) -> score` and
+`parse(text, path, chrome)`.
 
 To add a format, write a module with those three and add it to FORMATS.
 """
@@ -10,7 +11,8 @@ from types import ModuleType
 from ..errors import Diagnostic, DigestError, error, warning
 from ..models import Listing
 from . import affiliation, daily, daily_meta
-from .text import decode, looks_binary
+from .chrome import DEFAULT, Chrome
+from .text import decode, looks_binary, not_a_listing
 
 FORMATS: tuple[ModuleType, ...] = (affiliation, daily_meta, daily)
 
@@ -20,26 +22,40 @@ def detect(text: str) -> ModuleType:
     return max(FORMATS, key=lambda fmt: fmt.detect(text))
 
 
-def parse_bytes(data: bytes, name: str) -> Listing:
-    """Decode, detect and parse one listing file; problems come back as its diagnostics."""
+FORMATS_HINT = (
+    "a listing is text: a daily listing (a date, then each paper's title and abstract), "
+    "the same with `· N authors` and dates, or an affiliation listing (an institution, then "
+    "`Abstract:` lines); move other files out of content/listings/"
+)
+
+
+def parse_bytes(data: bytes, name: str, chrome: Chrome = DEFAULT) -> Listing:
+    """Decode, detect and parse one listing file; problems come back as its diagnostics.
+    A file that is not a listing (binary, HTML, CSV, no paper in it) gives no entries and
+    one warning."""
     text, notes = decode(data, name)
     if looks_binary(text):
-        hint = "listings are text files; move it out of content/listings/"
-        return Listing(
-            name, "none", diagnostics=[warning(name, 1, "not a text file; skipped", hint)]
-        )
+        return _refused(name, "not a text file")
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # detectors read lines too
+    what = not_a_listing(text)
+    if what:
+        return _refused(name, what)
     fmt = detect(text)
     try:
-        listing = fmt.parse(text, name)
+        listing = fmt.parse(text, name, chrome)
     except RecursionError as exc:  # pathological input must not cost the other files
         raise DigestError(error(name, None, f"could not be read: {exc}")) from exc
-    listing.diagnostics[:0] = [*notes, *_overlong_lines(text, name)]
     if not listing.entries:
-        listing.diagnostics.append(
-            warning(name, 1, "no papers found in this listing", "check it is a listing file")
+        return _refused(
+            name, "no papers found in it" if text.strip() else "an empty file, no papers found"
         )
+    listing.diagnostics[:0] = [*notes, *_overlong_lines(text, name)]
     return listing
+
+
+def _refused(name: str, what: str) -> Listing:
+    message = f"not a listing: {what}; no papers were read from it"
+    return Listing(name, "none", diagnostics=[warning(name, 1, message, FORMATS_HINT)])
 
 
 LONG_LINE = 100_000  # characters; real abstracts are a few thousand

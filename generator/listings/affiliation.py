@@ -1,4 +1,6 @@
-"""Affiliation listing: an institution's name, then one `Abstract:<text>` line per paper."""
+"""Affiliation listing: an institution's name, then one `Abstract:<text>` line per paper (an
+abstract may be wrapped over more lines without the prefix); another institution's name
+starts its own abstracts. No titles: ingest makes one from each abstract."""
 
 from __future__ import annotations
 
@@ -6,7 +8,9 @@ import re
 
 from ..errors import warning
 from ..models import Entry, Listing
-from .text import is_chrome, looks_like_abstract, split_lines
+from .chrome import DEFAULT, Chrome
+from .lines import Kind, Line, classify
+from .text import capitalised_ratio, looks_like_abstract, split_lines
 
 NAME = "affiliation"
 
@@ -16,49 +20,98 @@ _PREFIX = re.compile(r"^abstract\s*[:：]\s*", re.IGNORECASE)
 def detect(text: str) -> float:
     lines = [line for line in split_lines(text[:200000]) if line]
     hits = sum(1 for line in lines if _PREFIX.match(line))
-    return 0.9 if hits and hits * 3 >= len(lines) else 0.0
+    # wrapped abstracts take several lines each
+    return 0.9 if hits and (hits >= 2 or len(lines) <= 30) and hits * 15 >= len(lines) else 0.0
 
 
-def parse(text: str, path: str) -> Listing:
+def parse(text: str, path: str, chrome: Chrome = DEFAULT) -> Listing:
     listing = Listing(name=path, format=NAME)
-    pending_title: str | None = None
-    pending_line = 0
-    for number, line in enumerate(split_lines(text), 1):
-        if not line or is_chrome(line):
-            continue
-        prefix = _PREFIX.match(line)
-        if prefix:
-            abstract = line[prefix.end() :].strip()
-            listing.entries.append(Entry(path, number, pending_title, abstract))
-            pending_title = None
-            if not abstract:
-                listing.diagnostics.append(
-                    warning(path, number, "an empty 'Abstract:' line; the paper is skipped")
-                )
-                listing.entries.pop()
-        elif listing.affiliation is None and not listing.entries and not looks_like_abstract(line):
-            listing.affiliation = line
-        elif looks_like_abstract(line):
-            listing.entries.append(Entry(path, number, pending_title, line))
-            pending_title = None
-            listing.diagnostics.append(
-                warning(path, number, "a paragraph without 'Abstract:' read as an abstract")
-            )
-        else:
-            if pending_title is not None:
-                _orphan(listing, pending_line, pending_title)
-            pending_title, pending_line = line, number
-    if pending_title is not None:
-        _orphan(listing, pending_line, pending_title)
+    lines = [
+        line
+        for line in classify(split_lines(text), chrome)
+        if line.kind is not Kind.CHROME or _PREFIX.match(line.text)
+    ]
+    reader = _Reader(listing)
+    for index, line in enumerate(lines):
+        reader.feed(line, _next_is_abstract(lines, index))
+    reader.close()
     return listing
 
 
-def _orphan(listing: Listing, number: int, title: str) -> None:
-    listing.diagnostics.append(
-        warning(
-            listing.name,
-            number,
-            f"the line {title[:80]!r} is followed by no 'Abstract:' line; it was skipped",
-            "put the paper's abstract after it on a line starting with 'Abstract:'",
+def _next_is_abstract(lines: list[Line], index: int) -> bool:
+    for line in lines[index + 1 :]:
+        if line.kind is not Kind.BLANK:
+            return _PREFIX.match(line.text) is not None
+    return False
+
+
+class _Reader:
+    def __init__(self, listing: Listing) -> None:
+        self.listing = listing
+        self.institution: str | None = None
+        self.current: Entry | None = None
+        self.parts: list[str] = []
+        self.adjacent = False  # the line before was part of the current abstract
+
+    def feed(self, line: Line, before_abstract: bool) -> None:
+        if line.kind is Kind.BLANK:
+            self.adjacent = False
+            return
+        prefix = _PREFIX.match(line.text)
+        if prefix:
+            self._start(line.number, line.text[prefix.end() :].strip())
+        elif self.adjacent and self._continues(line.text):
+            self.parts.append(line.text)  # the abstract above, wrapped
+        elif before_abstract or (self.current is None and not self.listing.entries):
+            self.close()
+            self.institution = line.text
+            if self.listing.affiliation is None:
+                self.listing.affiliation = line.text
+        elif looks_like_abstract(line.text):
+            self._start(line.number, line.text)
+            self._warn(
+                line.number,
+                "a paragraph without 'Abstract:' read as an abstract",
+                "start each abstract with 'Abstract:'",
+            )
+        else:
+            self.close()
+            self._warn(
+                line.number,
+                f"the line {line.text[:80]!r} is followed by no 'Abstract:' line; ignored",
+                "an institution's name goes on the line before its abstracts",
+            )
+
+    def _continues(self, text: str) -> bool:
+        """Whether a line right under an abstract wraps it: not when the abstract ended a
+        sentence and the line is a short name in capitals (the next institution)."""
+        last = self.parts[-1] if self.parts else ""
+        return (
+            not last.endswith((".", "!", "?"))
+            or text[0].islower()
+            or len(text) > 120
+            or text.endswith(".")
+            or capitalised_ratio(text) < 0.5
         )
-    )
+
+    def _start(self, number: int, text: str) -> None:
+        self.close()
+        self.current = Entry(self.listing.name, number, None, "")
+        self.current.affiliation = self.institution
+        self.parts = [text] if text else []
+        self.adjacent = True
+
+    def close(self) -> None:
+        entry, self.current = self.current, None
+        self.adjacent = False
+        if entry is None:
+            return
+        entry.abstract = " ".join(self.parts)
+        self.parts = []
+        if not entry.abstract:
+            self._warn(entry.line, "an empty 'Abstract:' line; the paper is skipped")
+            return
+        self.listing.entries.append(entry)
+
+    def _warn(self, number: int, message: str, hint: str = "") -> None:
+        self.listing.diagnostics.append(warning(self.listing.name, number, message, hint))

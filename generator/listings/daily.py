@@ -1,136 +1,400 @@
-"""Daily listing: page chrome, a date without a year, then a title line and an abstract line
-per paper. The metadata variant (authors, date) shares this reader; see daily_meta.py."""
+"""Daily listing: page chrome, a date without a year, then per paper a title and an abstract,
+either possibly hard-wrapped over several lines, and optionally metadata (`· N authors`, a
+`·`, a date). The metadata variant shares this reader; see daily_meta.py.
+
+Lines are not read by position. Each text line is given one of four roles (a title's first
+line, a title's continuation, an abstract's first line, an abstract's continuation) by the
+most likely sequence of roles (Viterbi): how much a line reads like a title or like prose,
+how likely two adjacent lines are one wrapped paragraph, and what usually follows what (a
+title before its abstract, rarely two titles or two abstracts in a row)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-from ..errors import warning
+from ..errors import info, warning
 from ..models import Entry, Listing
+from .chrome import DEFAULT, Chrome
 from .dates import match_date
-from .text import is_chrome, looks_like_abstract, split_lines, strongly_title
+from .lines import Kind, Line, classify
+from .text import capitalised_ratio, sentence_count, split_lines
 
 NAME = "daily"
 
-_AUTHORS = re.compile(r"^[•·*\-]?\s*(\d{1,5})\s+authors?$", re.IGNORECASE)
-_SEPARATOR = frozenset({"·", "•", "-", "|"})
+T0, T1, A0, A1 = range(4)  # a title's first line, its continuation; the same for abstracts
+_NEVER = float("-inf")
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|et al|etc|vs|cf|Fig|Eq|approx)|\b[A-Z])\.$")
+_PROSE_START = re.compile(
+    r"^(?:we|our|in this (?:paper|work|study)|this (?:paper|work|study)|recent|however|"
+    r"although|while|despite|to (?:address|this end)|existing|current)\b",
+    re.IGNORECASE,
+)
+# a line ending in one of these words goes on in the next
+_CONNECTORS = frozenset(
+    """a an and as at by for from in into of on or the to via with without that which whose
+    is are was were be we our its their this these than both between""".split()  # noqa: SIM905
+)
+# a full stop inside a line, not an abbreviation's ("e.g. ", "et al. ", "J. Smith")
+_FULL_STOP = re.compile(
+    r"(?<!\b[A-Z])(?<!\be\.g)(?<!\bi\.e)(?<!\bal)(?<!\bvs)\.[\"')\]]?\s+[A-Z(\"]"
+)
+_LONG = 400  # characters: a line this long is prose, whatever its capitals say
 
 
 def detect(text: str) -> float:
     head = text[:20000]
-    return 0.5 if any(match_date(line) for line in split_lines(head)[:40]) else 0.3
+    return 0.5 if any(match_date(line) for line in split_lines(head)[:80]) else 0.3
 
 
-def parse(text: str, path: str) -> Listing:
-    return read(text, path, NAME, metadata=False)
+def parse(text: str, path: str, chrome: Chrome = DEFAULT) -> Listing:
+    return read(text, path, NAME, chrome)
 
 
-def read(text: str, path: str, name: str, *, metadata: bool) -> Listing:
+def read(text: str, path: str, name: str, chrome: Chrome = DEFAULT) -> Listing:
     listing = Listing(name=path, format=name)
-    reader = _Reader(listing, metadata)
-    for number, line in enumerate(split_lines(text), 1):
-        reader.feed(number, line)
-    reader.close()
+    lines = classify(split_lines(text), chrome)
+    start = _header(lines, listing)
+    body = lines[start:]
+    texts = [line for line in body if line.kind is Kind.TEXT]
+    roles = _roles(texts, _adjacency(body))
+    _Assembler(listing).run(body, dict(zip((id(t) for t in texts), roles, strict=True)))
+    _note_skipped(listing, lines, start)
     return listing
 
 
-class _Reader:
-    """Pairs title and abstract lines, judging each line by its shape and by what came before."""
+# -- the header: chrome and the listing date before the first paper ------------------------
 
-    def __init__(self, listing: Listing, metadata: bool) -> None:
-        self.listing = listing
-        self.metadata = metadata
-        self.current: Entry | None = None
-        self.last_line = 0  # the line the current entry last took
-        self.more: list[str] = []  # lines continuing the current abstract, joined on close
 
-    def feed(self, number: int, line: str) -> None:
-        if not line or is_chrome(line):
-            return
-        if self._header_date(number, line) or (self.metadata and self._meta(number, line)):
-            return
-        entry = self.current
-        if entry is not None and not entry.abstract and entry.title is not None:
-            if strongly_title(line) and not looks_like_abstract(line):
-                self._start(number, title=line)
-            else:
-                self._take_abstract(number, line)
-        elif looks_like_abstract(line):
-            if entry is not None and entry.abstract and number == self.last_line + 1:
-                self.more.append(line)  # joined once in close(): += here was quadratic
-                self.last_line = number
-            else:
-                self._start(number, title=None, abstract=line)
+def _header(lines: list[Line], listing: Listing) -> int:
+    """The index after the listing date, when a date comes before any paper; else 0."""
+    for index, line in enumerate(lines):
+        if line.kind is Kind.DATE:
+            assert line.date is not None
+            listing.date, listing.date_line = line.date.date, line.number
+            if line.date.rest:
+                rest = line.date.rest
+                listing.diagnostics.append(
+                    warning(
+                        listing.name,
+                        line.number,
+                        f"unexpected text {rest!r} after the listing date; ignored",
+                    )
+                )
+            return index + 1
+        if line.kind in (Kind.AUTHORS, Kind.SEPARATOR):
+            return 0
+        if line.kind is Kind.TEXT and not _header_like(line.text):
+            return 0
+    return 0
+
+
+def _header_like(text: str) -> bool:
+    """Navigation or a heading: short, no sentence in it."""
+    return len(text) <= 100 and not text.endswith(".") and sentence_count(text) == 1
+
+
+def _note_skipped(listing: Listing, lines: list[Line], start: int) -> None:
+    """One note for the page chrome skipped, unless it is only a usual page header."""
+    header = [line for line in lines[:start] if line.kind is Kind.TEXT]
+    body = [line for line in lines[start:] if line.kind is Kind.CHROME]
+    if not header and not body:
+        return
+    skipped = sorted(
+        header + body + [line for line in lines[:start] if line.kind is Kind.CHROME],
+        key=lambda line: line.number,
+    )
+    shown = ", ".join(repr(line.text[:40]) for line in skipped[:3])
+    listing.diagnostics.append(
+        info(
+            listing.name,
+            skipped[0].number,
+            f"page chrome: {len(skipped)} lines skipped ({shown}"
+            f"{', ...' if len(skipped) > 3 else ''})",
+            "a line that is chrome but read as a paper can be added to "
+            "`listing_chrome:` in digest.yaml",
+        )
+    )
+
+
+# -- roles: which text line is a title, an abstract, or continues the line above -----------
+
+
+def _adjacency(body: list[Line]) -> dict[int, bool]:
+    """Per text line (by id), whether the line before it is text too (no blank between)."""
+    out: dict[int, bool] = {}
+    previous: Line | None = None
+    for line in body:
+        if line.kind is Kind.TEXT:
+            out[id(line)] = previous is not None and previous.kind is Kind.TEXT
+        previous = line
+    return out
+
+
+def _roles(texts: list[Line], adjacent: dict[int, bool]) -> list[int]:
+    """The most likely role of each text line (Viterbi over four roles)."""
+    if not texts:
+        return []
+    widths = _widths(texts, adjacent)
+    shapes = [_Shape.of(line.text) for line in texts]
+    first = shapes[0].title / 2
+    score = [first, _NEVER, -3.0 - first, _NEVER]
+    back: list[tuple[int, ...]] = []
+    for i in range(1, len(texts)):
+        join = _join(shapes[i - 1], shapes[i], widths[i]) if adjacent[id(texts[i])] else None
+        half = shapes[i].title / 2
+        t0, t1, a0, a1 = score
+        title_best = max(t0, t1)
+        title_from = T0 if t0 >= t1 else T1
+        abstract_best = max(a0, a1)
+        abstract_from = A0 if a0 >= a1 else A1
+        # a new title: after an abstract (usual) or a title (that had no abstract: rare)
+        new_t = (
+            (abstract_best, abstract_from)
+            if abstract_best >= title_best - 3.0
+            else (title_best - 3.0, title_from)
+        )
+        # a new abstract: after a title (usual) or an abstract (no title before it: rarer)
+        new_a = (
+            (title_best, title_from)
+            if title_best >= abstract_best - 4.0
+            else (abstract_best - 4.0, abstract_from)
+        )
+        if join is None:
+            more_t = more_a = (_NEVER, T0)
         else:
-            self._start(number, title=line)
+            # a title of three lines or more is rare
+            more_t = (t0 + join, T0) if t0 >= t1 - 3.0 else (t1 - 3.0 + join, T1)
+            more_a = (abstract_best + join, abstract_from)
+        # a wrapped line's own shape says less than a whole line's
+        more = half * 0.6
+        score = [new_t[0] + half, more_t[0] + more, new_a[0] - half, more_a[0] - more]
+        back.append((new_t[1], more_t[1], new_a[1], more_a[1]))
+    score = [s - (1.0 if role in (T0, T1) else 0.0) for role, s in enumerate(score)]
+    role = max(range(4), key=lambda r: score[r])
+    roles = [role]
+    for links in reversed(back):
+        role = links[role]
+        roles.append(role)
+    return roles[::-1]
 
-    def _header_date(self, number: int, line: str) -> bool:
-        if self.listing.date is not None or self.current is not None or self.listing.entries:
-            return False
-        found = match_date(line)
-        if found is None:
-            return False
-        self.listing.date, self.listing.date_line = found.date, number
-        if found.rest:
-            self._warn(number, f"unexpected text {found.rest!r} after the listing date; ignored")
-        return True
 
-    def _meta(self, number: int, line: str) -> bool:
-        authors = _AUTHORS.match(line)
-        if line in _SEPARATOR:
-            return True
-        found = None if authors else match_date(line)
-        if authors is None and found is None:
-            return False
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What the roles are judged on, worked out once per line."""
+
+    text: str
+    capitals: float  # the share of content words in capitals (titles: most)
+    title: float  # how much it reads like a title: positive for a title
+    first: str  # its first word
+    sentence_end: bool  # it ends a sentence
+
+    @staticmethod
+    def of(text: str) -> _Shape:
+        capitals = capitalised_ratio(text) if len(text) <= _LONG else 0.0
+        ends = text[-1]
+        sentence_end = ends in ".!?" and not (ends == "." and _ABBREVIATION.search(text))
+        first = text.split(" ", 1)[0]
+        return _Shape(
+            text, capitals, _title_score(text, capitals, sentence_end), first, sentence_end
+        )
+
+
+def _title_score(text: str, capitals: float, sentence_end: bool) -> float:
+    """How much a line reads like (part of) a title rather than prose: positive for a title."""
+    if len(text) > 250:
+        return -6.0
+    score = (capitals - 0.5) * 6
+    last = text[-1]
+    if last == "." and sentence_end:
+        score -= 1.5
+    elif last == "!":
+        score -= 0.5
+    elif last not in ".?":
+        score += 1.0
+    if len(text) > 160:
+        score -= 1.0
+    stops = len(_FULL_STOP.findall(text))  # "Opaque. We": titles have none ("Why? A ...")
+    score -= 3.0 * min(stops, 2) + (0.5 if sentence_count(text) > stops + 1 else 0.0)
+    if _PROSE_START.match(text):
+        score -= 1.5
+    return score
+
+
+def _join(before: _Shape, line: _Shape, width: int | None) -> float:
+    """How likely `line` continues `before` (one hard-wrapped paragraph): positive for yes."""
+    first = line.first
+    score = 0.0
+    if first[:1].islower() and first.islower():
+        score += 3.0
+    text = before.text
+    if text[-1] in ",;:-–—(/&" or text.rsplit(" ", 1)[-1].lower() in _CONNECTORS:
+        score += 2.5
+    elif before.sentence_end:
+        score -= 1.5
+    else:
+        score += 0.5
+    if width is not None:
+        slack = width - (len(text) + 1 + len(first))
+        score += -2.0 if slack >= width // 4 else -0.5 if slack >= 0 else 1.0
+    if len(text) <= _LONG and len(line.text) <= _LONG:
+        score += _style_change(before.capitals, line.capitals, before.sentence_end)
+    return score
+
+
+def _style_change(a: float, b: float, sentence_end: bool) -> float:
+    """Title-case text then prose (or prose then title-case text) is a new paragraph."""
+    if a >= 0.6 and b <= 0.4 and not sentence_end:
+        return -2.0  # a title, then its abstract
+    if a <= 0.4 and b >= 0.6 and sentence_end:
+        return -2.0  # an abstract's end, then the next title
+    if a <= 0.4 and b <= 0.4:
+        return 1.0
+    return 0.5 if a >= 0.6 and b >= 0.6 else 0.0
+
+
+def _widths(texts: list[Line], adjacent: dict[int, bool]) -> list[int | None]:
+    """Per text line, the width its paragraph seems wrapped at (None when unknown): from
+    each run of three or more adjacent lines, the upper quartile of its lines but the last;
+    for shorter runs, the median of the file's runs."""
+    runs: list[list[Line]] = []
+    for line in texts:
+        if runs and adjacent[id(line)]:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    known = [_run_width(run) for run in runs if len(run) >= 3]
+    fallback = sorted(known)[len(known) // 2] if known else None
+    out: list[int | None] = []
+    for run in runs:
+        width = _run_width(run) if len(run) >= 3 else fallback
+        out.extend([width] * len(run))
+    return out
+
+
+def _run_width(run: list[Line]) -> int:
+    sizes = sorted(len(line.text) for line in run[:-1])
+    return sizes[min(len(sizes) - 1, (len(sizes) * 3) // 4)] if len(sizes) >= 4 else sizes[-1]
+
+
+# -- entries from roles and metadata ---------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Assembler:
+    listing: Listing
+    current: Entry | None = None
+    title: list[str] = field(default_factory=list)
+    abstract: list[str] = field(default_factory=list)
+    joined: list[int] = field(default_factory=list)  # the lines joined to the one above
+
+    def run(self, body: list[Line], roles: dict[int, int]) -> None:
+        for line in body:
+            if line.kind is Kind.TEXT:
+                self._text(line, roles[id(line)])
+            elif line.kind in (Kind.AUTHORS, Kind.DATE, Kind.SEPARATOR):
+                self._meta(line)
+        self._close()
+        self._lone_titles()
+        self.listing.diagnostics.sort(key=lambda d: d.line or 0)
+        if self.joined:
+            self._note(
+                self.joined[0],
+                f"hard-wrapped text: {len(self.joined)} lines continue the line above them "
+                "and were joined to it",
+                level="info",
+            )
+
+    def _text(self, line: Line, role: int) -> None:
+        if role == T0:
+            self._close()
+            self.current = Entry(self.listing.name, line.number, "", "")
+            self.title = [line.text]
+        elif role == T1 and self.title:
+            self.title.append(line.text)
+            self.joined.append(line.number)
+        elif role == A1 and self.abstract:
+            self.abstract.append(line.text)
+            self.joined.append(line.number)
+        elif self.current is not None and not self.abstract and self.title:
+            self.abstract = [line.text]
+        else:
+            self._close()
+            self.current = Entry(self.listing.name, line.number, None, "")
+            self.abstract = [line.text]
+
+    def _meta(self, line: Line) -> None:
+        if line.kind is Kind.SEPARATOR:
+            return
         entry = self.current
         if entry is None:
-            self._warn(number, "paper metadata before any paper; ignored")
-            return True
-        if authors:
-            entry.authors_count = int(authors[1])
-            return True
+            self._note(line.number, "paper metadata before any paper; ignored")
+            return
+        if line.kind is Kind.AUTHORS:
+            entry.authors_count = line.authors
+            return
+        found = line.date
         assert found is not None
-        entry.published, entry.published_line = found.date, number
+        entry.published, entry.published_line = found.date, line.number
         if found.rest:
             shown = f"{found.date.month:02d}-{found.date.day:02d}"
-            self._warn(
-                number,
-                f"damaged date {line!r}: kept month and day ({shown}), ignored {found.rest!r}",
+            self._note(
+                line.number,
+                f"damaged date {line.text!r}: kept month and day ({shown}), ignored {found.rest!r}",
                 "write the date as 'Mon D, YYYY' to give its year",
             )
-        return True
 
-    def _take_abstract(self, number: int, line: str) -> None:
-        assert self.current is not None
-        self.current.abstract = line
-        self.last_line = number
-
-    def _start(self, number: int, *, title: str | None, abstract: str = "") -> None:
-        self.close()
-        self.current = Entry(source=self.listing.name, line=number, title=title, abstract=abstract)
-        self.last_line = number
-        if title is None:
-            self._warn(
-                number,
+    def _close(self) -> None:
+        entry, self.current = self.current, None
+        title, abstract = " ".join(self.title), " ".join(self.abstract)
+        self.title, self.abstract = [], []
+        if entry is None:
+            return
+        entry.abstract = abstract
+        if entry.title is None:
+            self._note(
+                entry.line,
                 "an abstract with no title line before it; a title was made from the abstract",
                 "add the paper's title on the line above the abstract",
             )
-
-    def close(self) -> None:
-        entry = self.current
-        if entry is None:
-            return
-        if self.more:
-            entry.abstract = " ".join([entry.abstract, *self.more])
-            self.more = []
-        if not entry.abstract:
-            self._warn(
-                entry.line,
-                f"no abstract after the title {entry.title!r}; the paper is kept without one",
-                "put the abstract on the line after the title",
-            )
+        else:
+            entry.title = title
         self.listing.entries.append(entry)
-        self.current = None
 
-    def _warn(self, number: int, message: str, hint: str = "") -> None:
-        self.listing.diagnostics.append(warning(self.listing.name, number, message, hint))
+    def _lone_titles(self) -> None:
+        """Titles with no abstract are kept (with a warning), but for a lone word, or a
+        short line after the last paper (a footer): page chrome."""
+        entries = self.listing.entries
+        last = max((i for i, entry in enumerate(entries) if entry.abstract), default=-1)
+        kept = []
+        for i, entry in enumerate(entries):
+            title = entry.title or ""
+            if entry.abstract:
+                kept.append(entry)
+            elif len(title.split()) < 2 or (i > last and not _could_be_title(title)):
+                self._note(
+                    entry.line,
+                    f"page chrome: the short line {title!r} has no abstract after it; skipped",
+                    "if it is a paper, put its abstract on the next line",
+                    level="info",
+                )
+            else:
+                kept.append(entry)
+                self._note(
+                    entry.line,
+                    f"no abstract after the title {title!r}; the paper is kept without one",
+                    "put the abstract on the line after the title",
+                )
+        entries[:] = kept
+
+    def _note(
+        self, number: int | None, message: str, hint: str = "", level: str = "warning"
+    ) -> None:
+        make = info if level == "info" else warning
+        self.listing.diagnostics.append(make(self.listing.name, number, message, hint))
+
+
+def _could_be_title(text: str) -> bool:
+    """A title standing alone (no abstract) has a few words; a lone word is chrome."""
+    words = text.split()
+    return len(words) >= 3 or (len(words) == 2 and ":" in text)

@@ -7,6 +7,7 @@ import re
 
 from ..models import Listing
 from . import daily
+from .chrome import DEFAULT, Chrome
 
 NAME = "daily-meta"
 
@@ -21,5 +22,5 @@ def detect(text: str) -> float:
     return 0.8 if _AUTHORS_LINE.search(text[:200000]) else 0.0
 
 
-def parse(text: str, path: str) -> Listing:
-    return daily.read(text, path, NAME, metadata=True)
+def parse(text: str, path: str, chrome: Chrome = DEFAULT) -> Listing:
+    return daily.read(text, path, NAME, chrome)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 
@@ -77,6 +78,32 @@ def looks_binary(text: str) -> bool:
     """A PDF or an image among the listings: control characters are over 5% of its start."""
     head = text[:8000]
     return len(_CONTROL.findall(head)) * 20 > len(head)
+
+
+_MARKUP = re.compile(r"\s*(?:<!doctype\s+html|<html[\s>]|<\?xml|<head[\s>]|<body[\s>])", re.I)
+
+
+def not_a_listing(text: str) -> str:
+    """What the text is when it is plainly not a listing (a saved web page, a CSV table);
+    "" otherwise."""
+    if _MARKUP.match(text[:2000]):
+        return "an HTML page"
+    lines = [line.strip() for line in text[:50_000].split("\n") if line.strip()][:40]
+    if lines and sum(1 for line in lines if line.startswith("<")) * 2 >= len(lines):
+        return "HTML or XML markup"
+    if len(lines) >= 2 and _is_table(lines):
+        return "a CSV table"
+    return ""
+
+
+def _is_table(lines: list[str]) -> bool:
+    """Rows of comma- (or tab-) separated fields, as many in most rows as in the header."""
+    for sep in (",", "\t", ";"):
+        rows = list(csv.reader(lines, delimiter=sep))
+        width = len(rows[0])
+        if width >= 3 and sum(1 for row in rows if len(row) == width) * 5 >= len(rows) * 4:
+            return True
+    return False
 
 
 def split_lines(text: str) -> list[str]:

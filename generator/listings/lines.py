@@ -1,0 +1,69 @@
+"""What each line of a listing is, from its own shape and its neighbours: blank, page
+chrome, a date, paper metadata (`· N authors`, a `·` separator) or text (a title, an
+abstract, or the continuation of either, which the formats' readers decide)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from .chrome import Chrome
+from .dates import DateMatch, match_date
+
+AUTHORS = re.compile(r"^[•·*\-]?\s*(\d{1,5})\s+authors?$", re.IGNORECASE)
+SEPARATORS = frozenset({"·", "•", "-", "|", "—", "–"})
+_SUBMITTER = 40  # characters: a submitter's name or handle, on the line after "Submitted by"
+
+
+class Kind(Enum):
+    BLANK = "blank"
+    CHROME = "chrome"
+    DATE = "date"
+    AUTHORS = "authors"
+    SEPARATOR = "separator"
+    TEXT = "text"
+
+
+@dataclass(slots=True)
+class Line:
+    number: int  # 1-based, as an editor shows it
+    text: str
+    kind: Kind
+    date: DateMatch | None = None
+    authors: int | None = None
+
+
+def classify(texts: list[str], chrome: Chrome) -> list[Line]:
+    """Each line with its kind. A name alone after a bare "Submitted by" is chrome too."""
+    out: list[Line] = []
+    after_submitted = False
+    for number, text in enumerate(texts, 1):
+        line = _kind(number, text, chrome)
+        if after_submitted and line.kind is Kind.TEXT and _looks_like_name(text):
+            line.kind = Kind.CHROME
+        if line.kind is not Kind.BLANK:
+            after_submitted = text.casefold() == "submitted by"
+        out.append(line)
+    return out
+
+
+def _kind(number: int, text: str, chrome: Chrome) -> Line:
+    if not text:
+        return Line(number, text, Kind.BLANK)
+    if text in SEPARATORS:
+        return Line(number, text, Kind.SEPARATOR)
+    if len(text) < 40:
+        authors = AUTHORS.match(text)
+        if authors:
+            return Line(number, text, Kind.AUTHORS, authors=int(authors[1]))
+        found = match_date(text)
+        if found is not None:
+            return Line(number, text, Kind.DATE, date=found)
+    if len(text) < 120 and chrome.matches(text):
+        return Line(number, text, Kind.CHROME)
+    return Line(number, text, Kind.TEXT)
+
+
+def _looks_like_name(text: str) -> bool:
+    return len(text) <= _SUBMITTER and len(text.split()) <= 4 and not text.endswith(".")
