@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ class Config:
     feed_size: int = 50
     home_size: int = 30
     listing_years: dict[str, int] = field(default_factory=dict)
+    listing_chrome: tuple[str, ...] = ()  # page chrome lines (or /regex/) beyond the built-in
     topics: tuple[Rule, ...] = ()
     tags: tuple[Rule, ...] = ()
     other_topic: str = "Other"
@@ -67,7 +69,7 @@ _SCALARS: dict[str, type] = {
     "search": bool,
     "related": int,
 }
-_KNOWN = (*_SCALARS, "listing_years", "taxonomy", "deploy")
+_KNOWN = (*_SCALARS, "listing_years", "listing_chrome", "taxonomy", "deploy")
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when PyYAML has it
@@ -115,6 +117,9 @@ def parse_config(text: str, name: str = "digest.yaml") -> tuple[Config, list[Dia
         elif key not in _KNOWN:
             problems.append(_unknown(str(key), name, line))
     values["listing_years"] = _years(data.get("listing_years"), name, lines, problems)
+    values["listing_chrome"] = _chrome(
+        data.get("listing_chrome"), name, lines.get("listing_chrome"), problems
+    )
     topics, tags = _taxonomy(data.get("taxonomy"), name, lines.get("taxonomy"), problems)
     values.update(topics=topics, tags=tags)
     values.update(_deploy(data.get("deploy"), name, lines.get("deploy"), problems))
@@ -170,6 +175,24 @@ def _years(
         else:
             problems.append(error(name, line, f"listing_years: {year!r} for {file} is no year"))
     return years
+
+
+def _chrome(value: Any, name: str, line: int | None, problems: list[Diagnostic]) -> tuple[str, ...]:
+    """Lines of page chrome as written, or `/regex/` patterns matched against a whole line."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        hint = "write a list such as `- Sign in to comment` or `- /\\d+ retweets/`"
+        problems.append(error(name, line, "`listing_chrome` must be a list of lines", hint))
+        return ()
+    for entry in value:
+        if len(entry) > 2 and entry.startswith("/") and entry.endswith("/"):
+            try:
+                re.compile(entry[1:-1])
+            except re.error as exc:
+                message = f"listing_chrome: {entry!r} is not a valid pattern: {exc}"
+                problems.append(error(name, line, message, "fix the pattern or drop the slashes"))
+    return tuple(value)
 
 
 def _taxonomy(

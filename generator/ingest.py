@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .config import Config
-from .errors import Diagnostic, DigestError, error, info, warning
+from .errors import Diagnostic, DigestError, error, info
 from .forked import Done, Forked
+from .listing_dates import ListingDates
 from .listings import parse_bytes
+from .listings.chrome import Chrome, with_user
 from .listings.dates import year_not_after
 from .listings.text import fold, fold_prefix
 from .markup import extract_links
@@ -67,10 +69,20 @@ class IngestCache:
     # only while no record was made from them (a new record takes its paper's fields)
     collected: tuple[list[tuple[str, str, dt.date | None]], dict[str, _Candidate]] | None = None
     merged: Merged | None = None  # the last merge that changed nothing, to redo in part
+    chrome: str = ""  # the page chrome the cached listings were parsed with (Chrome.key)
 
     def saved(self) -> IngestCache:
         """What is worth pickling: not the collected papers, quick to collect again."""
-        return IngestCache(self.listings, self.records, self.settled, self.recheck)
+        return IngestCache(
+            self.listings, self.records, self.settled, self.recheck, chrome=self.chrome
+        )
+
+    def parsed_with(self, chrome: Chrome) -> None:
+        """Forget the listings parsed with other page chrome (`listing_chrome:` edited)."""
+        if self.chrome != chrome.key():
+            self.listings.clear()
+            self.settled = self.collected = self.merged = None
+            self.chrome = chrome.key()
 
 
 @dataclass(slots=True)
@@ -136,6 +148,8 @@ def ingest(
     records as read, before the merge (which may add or update some)."""
     result = IngestResult()
     cache = cache if cache is not None else IngestCache()
+    chrome = with_user(config.listing_chrome)
+    cache.parsed_with(chrome)
     listings_dir = root / "content" / "listings"
     paths = files if files is not None else listing_paths(listings_dir)
     listings: list[tuple[Listing, dt.date | None]] = []
@@ -153,17 +167,19 @@ def ingest(
         return found
 
     digests, parsed, (existing, broken) = _read_listings(
-        paths, cache, read_records, listings_changed
+        paths, cache, read_records, chrome, listings_changed
     )
+    dates = ListingDates(root, config.listing_years)
     for path, digest in digests:
         read = _read_listing(path, digest, parsed, result, cache)
         if read is not None:
             listing, sha = read
-            listed = _listing_date(listing, path, config, result)
+            listed = dates.resolve(listing, path)
             result.listing_dates[listing.name] = listed
             listings.append((listing, listed))
             inputs.append((listing.name, sha, listed))
     result.files = len(paths)
+    result.diagnostics.extend(dates.notes if dry_run else dates.save())
     result.diagnostics.extend(record_notes)
     result.broken = broken
     result.parsed += len(before) != len(cache.records) or sum(
@@ -254,6 +270,7 @@ def _read_listings(
     paths: list[Path],
     cache: IngestCache,
     meanwhile: Callable[[], T],
+    chrome: Chrome,
     changed: set[str] | None = None,
 ) -> tuple[list[tuple[Path, str | OSError]], Parsed, T]:
     """Each listing's digest (or why it could not be read), those not cached parsed, and
@@ -267,7 +284,7 @@ def _read_listings(
             files.append((path, known[0]))
         else:
             files.append((path, _read_bytes(path)))
-    parsing = _parse_changed(files, cache)
+    parsing = _parse_changed(files, cache, chrome)
     done = meanwhile()
     parsed = parsing.result()
     return [(p, r if isinstance(r, OSError | str) else r[1]) for p, r in files], parsed, done
@@ -282,7 +299,7 @@ def _read_bytes(path: Path) -> Read:
 
 
 def _parse_changed(
-    files: list[tuple[Path, Read | str]], cache: IngestCache
+    files: list[tuple[Path, Read | str]], cache: IngestCache, chrome: Chrome
 ) -> Forked[Parsed] | Done[Parsed]:
     """The listings whose bytes are not those cached, parsed (a digest alone: cached)."""
     changed = []
@@ -292,15 +309,15 @@ def _parse_changed(
             if known is None or known[0] != read[1]:
                 changed.append((path.name, read[0]))
     size = sum(len(data) for _, data in changed)
-    parse = partial(_parse_all, changed)
+    parse = partial(_parse_all, changed, chrome)
     return Forked(parse) if size >= FORK_FROM else Done(parse())
 
 
-def _parse_all(files: list[tuple[str, bytes]]) -> Parsed:
+def _parse_all(files: list[tuple[str, bytes]], chrome: Chrome) -> Parsed:
     out: Parsed = {}
     for name, data in files:
         try:
-            out[name] = parse_bytes(data, name)
+            out[name] = parse_bytes(data, name, chrome)
         except DigestError as exc:
             out[name] = tuple(exc.diagnostics)
     return out
@@ -325,53 +342,6 @@ def _read_listing(
         result.parsed += 1
     result.diagnostics.extend(listing.diagnostics)
     return listing, sha
-
-
-def _listing_date(
-    listing: Listing, path: Path, config: Config, result: IngestResult
-) -> dt.date | None:
-    date = listing.date
-    if date is None:
-        if not listing.entries:
-            return None
-        modified = dt.date.fromtimestamp(path.stat().st_mtime)
-        result.diagnostics.append(
-            info(
-                listing.name,
-                1,
-                f"the listing gives no date; its papers are filed as listed on {modified}, "
-                "the file's modification date",
-                "add a date line such as `Apr 30` at the top of the listing",
-            )
-        )
-        return modified
-    if date.year is not None:
-        return date.with_year(date.year)
-    year = config.listing_years.get(listing.name)
-    if year is None:
-        modified = dt.date.fromtimestamp(path.stat().st_mtime)
-        year = year_not_after(date.month, date.day, modified)
-        result.diagnostics.append(
-            info(
-                listing.name,
-                listing.date_line,
-                f"the listing date has no year; took {year} from the file's modification time",
-                f"set `listing_years: {{{listing.name}: YEAR}}` in digest.yaml to fix it",
-            )
-        )
-    try:
-        return date.with_year(year)
-    except ValueError:  # Feb 29 in a year without one
-        leap = year_not_after(date.month, date.day, dt.date(year, 12, 31))
-        result.diagnostics.append(
-            warning(
-                listing.name,
-                listing.date_line,
-                f"the listing date Feb 29 does not exist in {year}; took {leap}",
-                "check the year given in `listing_years` in digest.yaml",
-            )
-        )
-        return date.with_year(leap)
 
 
 def _collect(listing: Listing, listed: dt.date | None, out: dict[str, _Candidate]) -> None:

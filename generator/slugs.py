@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from slugify import slugify as python_slugify
 
 MAX_LENGTH = 80
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -13,8 +14,10 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 @lru_cache(maxsize=1 << 16)  # every group's slug, in every build of a session
 def slugify(text: str, fallback: str = "paper") -> str:
     """A safe slug: never empty, never `/`, `\\`, `..` or a leading dot."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = _NON_ALNUM.sub("-", folded.lower()).strip("-")
+    if text.isascii():
+        slug = _NON_ALNUM.sub("-", text.lower()).strip("-")
+    else:  # transliterated (accents folded, "ß" as "ss"); every punctuation run a `-`
+        slug = _NON_ALNUM.sub("-", python_slugify(text, lowercase=True)).strip("-")
     if len(slug) > MAX_LENGTH:
         cut = slug[: MAX_LENGTH + 1]
         at_word = cut.rsplit("-", 1)[0]

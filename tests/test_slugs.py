@@ -27,7 +27,9 @@ def assert_safe(slug: str) -> None:
             "$R^2$-Tuning: Efficient Image-to-Video Transfer",
             "r-2-tuning-efficient-image-to-video-transfer",
         ),
-        ("Über Größe: Café Modèles", "uber-groe-cafe-modeles"),
+        ("Über Größe: Café Modèles", "uber-grosse-cafe-modeles"),
+        ("Kolmogorov–Arnold Networks", "kolmogorov-arnold-networks"),  # an en dash
+        ("Vision—Language «Models»", "vision-language-models"),
         (
             "LoRA vs Full Fine-tuning: An Illusion of Equivalence",
             "lora-vs-full-fine-tuning-an-illusion-of-equivalence",
@@ -36,7 +38,7 @@ def assert_safe(slug: str) -> None:
         ("..\\windows\\system32", "windows-system32"),
         (".hidden file", "hidden-file"),
         ("   ", "paper"),
-        ("大型语言模型", "paper"),
+        ("大型语言模型", "da-xing-yu-yan-mo-xing"),
         ("---", "paper"),
         ("A\x00B\tC", "a-b-c"),
     ],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Lines compared case-insensitively, as the page shows them.
 LINES = frozenset(
@@ -141,6 +142,7 @@ class Chrome:
 DEFAULT = Chrome()
 
 
+@lru_cache(maxsize=8)  # a session asks at every build
 def with_user(entries: tuple[str, ...]) -> Chrome:
     """The default chrome and a site's own (`listing_chrome:`): `/regex/` is a pattern
     matched against the whole line, anything else a line compared case-insensitively."""
