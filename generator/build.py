@@ -20,6 +20,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import orphans
 from .ahead import Ahead
 from .cache import load_cache, save_cache
 from .config import Config, load_config
@@ -196,6 +197,9 @@ def build_site(
             ahead.cancel()
             raise
         result.diagnostics.extend(ingested.diagnostics)
+        orphaned = orphans.summary(ingested.orphans)
+        if orphaned is not None:
+            result.diagnostics.append(orphaned)
         if fresh_state and not clean:
             state.keys = load_cache(root, "keys", GENERATOR_VERSION).get("memo") or state.keys
         with timed("model"):

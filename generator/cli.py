@@ -7,8 +7,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from . import orphans
 from .errors import Diagnostic, DigestError
+
+if TYPE_CHECKING:
+    from .ingest import IngestResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -67,10 +72,27 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         print(f"new      content/papers/{slug}.md")
     for slug in result.updated:
         print(f"updated  content/papers/{slug}.md")
-    if args.dry_run and (result.new or result.updated):
+    if args.prune:
+        _prune(root, result, args.dry_run)
+    elif result.orphans:
+        report([d for d in [orphans.summary(result.orphans)] if d])
+    if args.dry_run and (result.new or result.updated or args.prune):
         print(f"(dry run: {verb} nothing)")
     print(result.summary())
     return finish([*notes, *result.diagnostics], args.strict)
+
+
+def _prune(root: Path, result: IngestResult, dry_run: bool) -> None:
+    pruned = orphans.prune(root, result.records, result.orphans, dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for slug in pruned.removed:
+        print(f"{verb:<13}content/papers/{slug}.md")
+    for slug in pruned.kept:
+        print(f"{'kept (edited)':<13} content/papers/{slug}.md")
+    print(
+        f"prune: {len(pruned.removed)} orphan records {verb}, {len(pruned.kept)} kept because "
+        "you edited them (delete those by hand, or set `draft: true`)"
+    )
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -163,6 +185,11 @@ def _parser() -> argparse.ArgumentParser:
 
     ingest = command("ingest", _cmd_ingest, "turn listings into records and say what changed")
     ingest.add_argument("--dry-run", action="store_true", help="write nothing")
+    ingest.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove the records no listing yields any more that you never edited",
+    )
     ingest.add_argument("--strict", action="store_true", help="fail on warnings")
     ingest.add_argument("files", nargs="*", metavar="FILE")
 

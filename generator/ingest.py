@@ -13,6 +13,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from . import orphans
 from .config import Config
 from .errors import Diagnostic, DigestError, error, info
 from .forked import Done, Forked
@@ -43,6 +44,8 @@ class IngestResult:
     files: int = 0
     papers: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)  # records no listing yields any more
+    written: dict[str, str] = field(default_factory=dict)  # digests of the records written
 
     def summary(self) -> str:
         warnings = sum(1 for d in self.diagnostics if d.level != "info")
@@ -96,6 +99,7 @@ class Settled:
     records: dict[str, Record]
     broken: set[str]
     papers: int
+    orphans: list[str] = field(default_factory=list)
 
     def holds(
         self,
@@ -188,6 +192,7 @@ def ingest(
     settled = cache.settled
     if settled is not None and settled.holds(inputs, existing, broken):
         result.records, result.papers = dict(existing), settled.papers
+        result.orphans = settled.orphans
         return result
     if cache.collected is not None and cache.collected[0] == inputs:
         candidates = cache.collected[1]
@@ -203,9 +208,14 @@ def ingest(
         index = _merge(papers, existing, broken, result)
         order = {id(c): i for i, c in enumerate(papers)}
         merged = Merged(inputs, broken, dict(existing), index, candidates, order)
+        merged.orphans = result.orphans = orphans.find(
+            result.records, _yielded(result.records, candidates)
+        )
     cache.collected = (inputs, candidates) if not result.new else None
     quiet = not result.new and not result.updated and not dry_run
-    cache.settled = Settled(inputs, existing, broken, result.papers) if quiet else None
+    cache.settled = (
+        Settled(inputs, existing, broken, result.papers, result.orphans) if quiet else None
+    )
     if quiet:
         merged.records = dict(existing)
         cache.merged = merged
@@ -213,12 +223,24 @@ def ingest(
         for slugs in (result.new, result.updated):
             slugs[:] = [s for s in slugs if _write(papers_dir, result.records[s], result)]
             cache.recheck.update(f"{s}.md" for s in slugs)  # not named changed next time
+        orphans.remember_written(root, result.written)
     return result
 
 
+def _yielded(records: dict[str, Record], candidates: dict[str, _Candidate]) -> list[str]:
+    """The records some listing paper is: one of their identities is a listing paper's."""
+    return [
+        slug
+        for slug, record in records.items()
+        if any(key in candidates for key in _identities(record.meta))
+    ]
+
+
 def _write(folder: Path, record: Record, result: IngestResult) -> bool:
+    data = dump_record(record).encode()
+    result.written[record.slug] = orphans.digest(data)
     try:
-        write_atomic(folder / f"{record.slug}.md", dump_record(record).encode())
+        write_atomic(folder / f"{record.slug}.md", data)
     except OSError as exc:  # a full disk, a read-only folder: the old file is left whole
         where = f"content/papers/{record.slug}.md"
         result.diagnostics.append(error(where, None, f"cannot write this record: {exc}"))
@@ -500,6 +522,7 @@ class Merged:
     index: Index
     candidates: dict[str, _Candidate]  # by each of their keys
     order: dict[int, int]  # by id of a candidate, its place in the merge
+    orphans: list[str] = field(default_factory=list)  # of the records as merged
 
     def redo(
         self,
@@ -535,6 +558,10 @@ class Merged:
         if len(found) < len(affected):
             return False  # a new record to make: the whole merge does it
         result.records, result.papers = dict(existing), len(self.order)
+        now = _yielded({slug: existing[slug] for slug in changed}, self.candidates)
+        stale = set(changed) - set(now)
+        self.orphans = sorted({*self.orphans, *stale} - set(now))
+        result.orphans = self.orphans
         for _, slug, candidate in sorted(found, key=lambda item: item[0]):  # as _merge would
             if _update(existing[slug], candidate.meta):
                 result.updated.append(slug)

@@ -39,7 +39,8 @@ _CONNECTORS = frozenset(
 _FULL_STOP = re.compile(
     r"(?<!\b[A-Z])(?<!\be\.g)(?<!\bi\.e)(?<!\bal)(?<!\bvs)\.[\"')\]]?\s+[A-Z(\"]"
 )
-_LONG = 400  # characters: a line this long is prose, whatever its capitals say
+_NO_ABSTRACT = 2.0  # the cost of a title followed by another title
+_LONG = 250  # characters: a line this long is prose, whatever its capitals say
 
 
 def detect(text: str) -> float:
@@ -57,7 +58,7 @@ def read(text: str, path: str, name: str, chrome: Chrome = DEFAULT) -> Listing:
     start = _header(lines, listing)
     body = lines[start:]
     texts = [line for line in body if line.kind is Kind.TEXT]
-    roles = _roles(texts, _adjacency(body))
+    roles = _roles(texts, _adjacency(body), _after_metadata(body))
     _Assembler(listing).run(body, dict(zip((id(t) for t in texts), roles, strict=True)))
     _note_skipped(listing, lines, start)
     return listing
@@ -131,12 +132,28 @@ def _adjacency(body: list[Line]) -> dict[int, bool]:
     return out
 
 
-def _roles(texts: list[Line], adjacent: dict[int, bool]) -> list[int]:
+def _after_metadata(body: list[Line]) -> set[int]:
+    """The text lines (by id) with paper metadata between them and the text before: the
+    paper before is complete (a card's title, then its `· N authors`)."""
+    out: set[int] = set()
+    seen = False
+    for line in body:
+        if line.kind is Kind.TEXT:
+            if seen:
+                out.add(id(line))
+            seen = False
+        elif line.kind in (Kind.AUTHORS, Kind.DATE):
+            seen = True
+    return out
+
+
+def _roles(texts: list[Line], adjacent: dict[int, bool], after_meta: set[int]) -> list[int]:
     """The most likely role of each text line (Viterbi over four roles)."""
     if not texts:
         return []
     widths = _widths(texts, adjacent)
-    shapes = [_Shape.of(line.text) for line in texts]
+    near = [adjacent[id(line)] for line in texts] + [False]
+    shapes = [_Shape.of(line.text, not near[i] and not near[i + 1]) for i, line in enumerate(texts)]
     first = shapes[0].title / 2
     score = [first, _NEVER, -3.0 - first, _NEVER]
     back: list[tuple[int, ...]] = []
@@ -144,6 +161,7 @@ def _roles(texts: list[Line], adjacent: dict[int, bool]) -> list[int]:
         join = _join(shapes[i - 1], shapes[i], widths[i]) if adjacent[id(texts[i])] else None
         half = shapes[i].title / 2
         t0, t1, a0, a1 = score
+        lone = 0.5 if id(texts[i]) in after_meta else _NO_ABSTRACT
         title_best = max(t0, t1)
         title_from = T0 if t0 >= t1 else T1
         abstract_best = max(a0, a1)
@@ -151,8 +169,8 @@ def _roles(texts: list[Line], adjacent: dict[int, bool]) -> list[int]:
         # a new title: after an abstract (usual) or a title (that had no abstract: rare)
         new_t = (
             (abstract_best, abstract_from)
-            if abstract_best >= title_best - 3.0
-            else (title_best - 3.0, title_from)
+            if abstract_best >= title_best - lone
+            else (title_best - lone, title_from)
         )
         # a new abstract: after a title (usual) or an abstract (no title before it: rarer)
         new_a = (
@@ -168,7 +186,13 @@ def _roles(texts: list[Line], adjacent: dict[int, bool]) -> list[int]:
             more_a = (abstract_best + join, abstract_from)
         # a wrapped line's own shape says less than a whole line's
         more = half * 0.6
-        score = [new_t[0] + half, more_t[0] + more, new_a[0] - half, more_a[0] - more]
+        stop = shapes[i].stops  # a full stop inside: prose, however it is wrapped
+        score = [
+            new_t[0] + half - stop,
+            more_t[0] + more - stop,
+            new_a[0] - half,
+            more_a[0] - more,
+        ]
         back.append((new_t[1], more_t[1], new_a[1], more_a[1]))
     score = [s - (1.0 if role in (T0, T1) else 0.0) for role, s in enumerate(score)]
     role = max(range(4), key=lambda r: score[r])
@@ -188,21 +212,22 @@ class _Shape:
     title: float  # how much it reads like a title: positive for a title
     first: str  # its first word
     sentence_end: bool  # it ends a sentence
+    stops: float  # a penalty for the full stops inside it, as a title
 
     @staticmethod
-    def of(text: str) -> _Shape:
+    def of(text: str, alone: bool = True) -> _Shape:
         capitals = capitalised_ratio(text) if len(text) <= _LONG else 0.0
         ends = text[-1]
         sentence_end = ends in ".!?" and not (ends == "." and _ABBREVIATION.search(text))
         first = text.split(" ", 1)[0]
-        return _Shape(
-            text, capitals, _title_score(text, capitals, sentence_end), first, sentence_end
-        )
+        stops = 1.5 if len(text) <= _LONG and _FULL_STOP.search(text) else 0.0
+        title = _title_score(text, capitals, sentence_end, alone)
+        return _Shape(text, capitals, title, first, sentence_end, stops)
 
 
-def _title_score(text: str, capitals: float, sentence_end: bool) -> float:
+def _title_score(text: str, capitals: float, sentence_end: bool, alone: bool) -> float:
     """How much a line reads like (part of) a title rather than prose: positive for a title."""
-    if len(text) > 250:
+    if len(text) > _LONG:
         return -6.0
     score = (capitals - 0.5) * 6
     last = text[-1]
@@ -214,6 +239,8 @@ def _title_score(text: str, capitals: float, sentence_end: bool) -> float:
         score += 1.0
     if len(text) > 160:
         score -= 1.0
+    elif alone and capitals >= 0.6 and last not in ".!?":
+        score += 2.0  # short, in capitals, no full stop: an abstract hardly ever looks so
     stops = len(_FULL_STOP.findall(text))  # "Opaque. We": titles have none ("Why? A ...")
     score -= 3.0 * min(stops, 2) + (0.5 if sentence_count(text) > stops + 1 else 0.0)
     if _PROSE_START.match(text):
@@ -365,11 +392,11 @@ class _Assembler:
         """Titles with no abstract are kept (with a warning), but for a lone word, or a
         short line after the last paper (a footer): page chrome."""
         entries = self.listing.entries
-        last = max((i for i, entry in enumerate(entries) if entry.abstract), default=-1)
+        last = max((i for i, entry in enumerate(entries) if _whole(entry)), default=-1)
         kept = []
         for i, entry in enumerate(entries):
             title = entry.title or ""
-            if entry.abstract:
+            if _whole(entry):
                 kept.append(entry)
             elif len(title.split()) < 2 or (i > last and not _could_be_title(title)):
                 self._note(
@@ -392,6 +419,11 @@ class _Assembler:
     ) -> None:
         make = info if level == "info" else warning
         self.listing.diagnostics.append(make(self.listing.name, number, message, hint))
+
+
+def _whole(entry: Entry) -> bool:
+    """A paper for sure: it has an abstract, or a card's metadata."""
+    return bool(entry.abstract) or entry.authors_count is not None or entry.published is not None
 
 
 def _could_be_title(text: str) -> bool:

@@ -42,6 +42,8 @@ def classify(texts: list[str], chrome: Chrome) -> list[Line]:
         line = _kind(number, text, chrome)
         if after_submitted and line.kind is Kind.TEXT and _looks_like_name(text):
             line.kind = Kind.CHROME
+        elif line.kind is Kind.CHROME and out and _wraps(out[-1], text, chrome):
+            line.kind = Kind.TEXT  # "Models" ending a title wrapped after "... Language"
         if line.kind is not Kind.BLANK:
             after_submitted = text.casefold() == "submitted by"
         out.append(line)
@@ -63,6 +65,17 @@ def _kind(number: int, text: str, chrome: Chrome) -> Line:
     if len(text) < 120 and chrome.matches(text):
         return Line(number, text, Kind.CHROME)
     return Line(number, text, Kind.TEXT)
+
+
+def _wraps(before: Line, text: str, chrome: Chrome) -> bool:
+    """A chrome word right under a text line that does not end a sentence continues it,
+    unless the text line is a submitter's or chrome itself."""
+    return (
+        before.kind is Kind.TEXT
+        and text.casefold() in chrome.lines
+        and not before.text.endswith((".", "!", "?", ":"))
+        and len(before.text) > _SUBMITTER
+    )
 
 
 def _looks_like_name(text: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import unicodedata
 
@@ -80,6 +81,8 @@ def looks_binary(text: str) -> bool:
     return len(_CONTROL.findall(head)) * 20 > len(head)
 
 
+_MARKDOWN = re.compile(r"#{1,6}\s|```|~~~|>\s|\|.*\|$|!\[|\[[^\]]+\]\(")
+_JSON_KEY = re.compile(r'\s*"[^"]+"\s*:')
 _MARKUP = re.compile(r"\s*(?:<!doctype\s+html|<html[\s>]|<\?xml|<head[\s>]|<body[\s>])", re.I)
 
 
@@ -91,9 +94,23 @@ def not_a_listing(text: str) -> str:
     lines = [line.strip() for line in text[:50_000].split("\n") if line.strip()][:40]
     if lines and sum(1 for line in lines if line.startswith("<")) * 2 >= len(lines):
         return "HTML or XML markup"
+    if lines and lines[0][0] in "{[" and _is_json(text):
+        return "a JSON file"
     if len(lines) >= 2 and _is_table(lines):
         return "a CSV table"
+    structure = sum(1 for line in lines if _MARKDOWN.match(line))
+    if structure >= 3 and (lines[0].startswith("#") or structure * 5 >= len(lines)):
+        return "a Markdown document"
     return ""
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        lines = text[:50_000].split("\n")
+        return sum(1 for line in lines if _JSON_KEY.match(line)) * 3 >= len(lines)
+    return True
 
 
 def _is_table(lines: list[str]) -> bool:
