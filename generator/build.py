@@ -209,6 +209,7 @@ def build_site(
                 ingested.listing_dates,
                 state.model,
                 [*ingested.new, *ingested.updated],
+                ingested.undated,
             )
         result.diagnostics.extend(problems)
         result.papers = len(site.papers)

@@ -40,7 +40,7 @@ def trend(name: str, papers: Iterable[Paper]) -> Trend:
     counts: Counter[Month] = Counter()
     undated = 0
     for paper in papers:
-        if paper.published or paper.listed:
+        if paper.published or (paper.listed and not paper.added):
             counts[(paper.date.year, paper.date.month)] += 1
         else:
             undated += 1
@@ -87,7 +87,7 @@ def describe(trends: Sequence[Trend], months: Sequence[Month]) -> str:
     )
     undated = sum(t.undated for t in trends)
     if undated:
-        text += f" {_papers(undated)} without a date are not shown."
+        text += f" {_papers(undated)} without a date of their own are not shown."
     return text
 
 

@@ -43,6 +43,7 @@ class ListingDates:
     commits: dict[str, dt.date] | None = None  # first commit of each listing, when needed
     changed: bool = False
     notes: list[Diagnostic] = field(default_factory=list)
+    undated: set[str] = field(default_factory=set)  # listings dated by the day they came
 
     def resolve(self, listing: Listing, path: Path) -> dt.date | None:
         date = listing.date
@@ -87,6 +88,7 @@ class ListingDates:
 
     def _added(self, listing: Listing, path: Path) -> dt.date:
         """A listing with no date of its own: the day it was added to the site."""
+        self.undated.add(listing.name)
         pinned = self._pins().get(listing.name)
         if pinned is not None:
             return pinned

@@ -35,14 +35,17 @@ def json_ld(paper: Paper, config: Config, abstract: str) -> dict[str, Any]:
 def bibtex(paper: Paper, config: Config) -> str:
     """A BibTeX @misc entry; the key is the slug, text is escaped for LaTeX."""
     fields = [("title", "{" + _bib(plain_text(paper.title)) + "}")]
-    date = paper.published or paper.listed
+    date = paper.published or (None if paper.added else paper.listed)
     if date:
         fields += [("year", str(date.year)), ("month", date.strftime("%b").lower())]
     if paper.affiliation:
         fields.append(("institution", _bib(paper.affiliation)))
     url = paper.links[0] if paper.links else config.base_url.rstrip("/") + "/" + paper.url
     fields.append(("url", url))
-    fields.append(("note", _bib(f"Listed in {config.title}")))
+    note = f"Listed in {config.title}"
+    if paper.added and paper.listed:
+        note += f", added {paper.listed.isoformat()}; publication date unknown"
+    fields.append(("note", _bib(note)))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@misc{{{paper.slug.replace('-', '_')[:60]},\n{body}\n}}\n"
 

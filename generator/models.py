@@ -95,6 +95,8 @@ class Paper:
     listed: dt.date | None = None
     published: dt.date | None = None
     published_inferred: bool = False
+    # its listings give no date: `listed` is only the day they were added to the site
+    added: bool = False
     title_inferred: bool = False
     authors_count: int | None = None
     affiliation: str | None = None

@@ -3,12 +3,13 @@ tag, month and listing. Pure: reads nothing, writes nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
 import reprlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
@@ -62,6 +63,7 @@ class ModelMemo:
     classes: dict[bytes, Classification] = field(default_factory=dict)
     classes_added: int = 0  # since the memo was made, so a build knows to save it
     taxonomy: tuple[object, ...] | None = None  # the one `classes` hold for, once known
+    undated: frozenset[str] = frozenset()  # the listings giving no date, as last built
     order: dict[str, tuple[Paper, tuple[int, str, str]]] = field(default_factory=dict)  # _sorted
 
     def use_taxonomy(self, config: Config) -> None:
@@ -79,13 +81,16 @@ def build_model(
     listing_dates: Mapping[str, dt.date | None],
     memo: ModelMemo | None = None,
     changed: Iterable[str] = (),
+    undated: Collection[str] = (),
 ) -> tuple[Site, list[Diagnostic]]:
     """The site model; with a memo, records that are the same objects as last time (and not
-    among `changed`) reuse their Paper."""
+    among `changed`) reuse their Paper. `undated`: the listings that give no date."""
     memo = memo if memo is not None else ModelMemo()
     memo.use_taxonomy(config)
     again = bool(memo.papers)  # a build after another in this process (a session)
-    same_config = memo.config == config
+    undated = frozenset(undated)
+    same_config = memo.config == config and memo.undated == undated
+    memo.undated = undated
     known_classes = len(memo.classes)
     memo.config = config
     stale = set(changed)
@@ -101,7 +106,7 @@ def build_model(
             notes: list[Diagnostic] = []
             if tax is None:
                 tax = taxonomy(config)
-            paper = to_paper(config, record, notes, memo.classes, tax)
+            paper = _dated(to_paper(config, record, notes, memo.classes, tax), undated)
             made[record.slug] = (record, config, paper, notes)
         paper, notes = made[record.slug][2:]
         diagnostics.extend(notes)
@@ -116,9 +121,21 @@ def build_model(
         topics=_topics(config, papers),
         tags=_tags(papers),
         months=_months(papers),
-        listings=_listings(papers, listing_dates),
+        # a listing giving no date is not dated by the day it came: not the latest issue
+        listings=_listings(
+            papers, {n: None if n in undated else d for n, d in listing_dates.items()}
+        ),
     )
     return site, diagnostics
+
+
+def _dated(paper: Paper | None, undated: frozenset[str]) -> Paper | None:
+    """A paper whose every listing gives no date, and no date of its own, is only added."""
+    if paper is None or paper.published or not paper.sources or not undated:
+        return paper
+    if all(source in undated for source in paper.sources):
+        return dataclasses.replace(paper, added=True)
+    return paper
 
 
 def paper_texts(records: Iterable[Record]) -> list[tuple[str, str, str]]:

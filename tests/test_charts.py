@@ -27,10 +27,12 @@ def dated(slug: str, day: dt.date | None) -> Paper:
 
 
 def months_of(site: BuiltSite) -> dict[str, collections.Counter[str]]:
-    """Per topic, papers per month (YYYY-MM) from papers.json; undated papers left out."""
+    """Per topic, papers per month (YYYY-MM) from papers.json; undated papers left out, and
+    so are those of the affiliation listing (it gives no date: `listed` is the day it came)."""
     out: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     for p in json.loads(site.text("papers.json")):
-        day = p.get("published") or p.get("listed")
+        added = "affiliation" in p and "published" not in p
+        day = p.get("published") or (None if added else p.get("listed"))
         if day:
             out[p["topic"]][day[:7]] += 1
     return out
