@@ -113,7 +113,7 @@ def test_bad_input_exits_1_without_traceback(site, capsys):
     code, out, err = ingest(capsys, "-c", str(site / "digest.yaml"))
     assert code == 1
     assert "error: content/papers/broken.md:3:" in err
-    assert "warning: binary.txt:1: not a listing: not a text file" in err
+    assert "warning: binary.txt:1: not a listing (not a text file)" in err
     assert "papers: 2 new" in out
 
 

@@ -35,11 +35,11 @@ def parse_bytes(data: bytes, name: str, chrome: Chrome = DEFAULT) -> Listing:
     one warning."""
     text, notes = decode(data, name)
     if looks_binary(text):
-        return _refused(name, "not a text file")
+        return _refused(name, "not a listing (not a text file)")
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # detectors read lines too
     what = not_a_listing(text)
     if what:
-        return _refused(name, what)
+        return _refused(name, f"not a listing ({what})")
     fmt = detect(text)
     try:
         listing = fmt.parse(text, name, chrome)
@@ -47,14 +47,17 @@ def parse_bytes(data: bytes, name: str, chrome: Chrome = DEFAULT) -> Listing:
         raise DigestError(error(name, None, f"could not be read: {exc}")) from exc
     if not listing.entries:
         return _refused(
-            name, "no papers found in it" if text.strip() else "an empty file, no papers found"
+            name,
+            "no papers found in this file"
+            if text.strip()
+            else "no papers found: the file is empty",
         )
     listing.diagnostics[:0] = [*notes, *_overlong_lines(text, name)]
     return listing
 
 
 def _refused(name: str, what: str) -> Listing:
-    message = f"not a listing: {what}; no papers were read from it"
+    message = f"{what}; nothing was read from it"
     return Listing(name, "none", diagnostics=[warning(name, 1, message, FORMATS_HINT)])
 
 
