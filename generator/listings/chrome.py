@@ -129,9 +129,24 @@ class Chrome:
 
     lines: frozenset[str] = LINES
     pattern: re.Pattern[str] = re.compile("|".join(f"(?:{p})" for p in PATTERNS), re.I)
+    # the first words the patterns can start with, when the line starts with a letter;
+    # None (try the patterns on every line) once a site adds patterns of its own
+    lead: frozenset[str] | None = frozenset(
+        {"github", "star", "stars", "submitted", "copyright", "previous", "prev", "next"}
+        | {"newer", "older", "view", "open", "read", "page"}
+    )
 
     def matches(self, line: str) -> bool:
-        return line.casefold() in self.lines or self.pattern.fullmatch(line) is not None
+        folded = line.casefold()
+        if folded in self.lines:
+            return True
+        if (  # most lines start with a word no pattern starts with: text, not chrome
+            self.lead is not None
+            and folded[0].isalpha()
+            and folded.split(" ", 1)[0].rstrip(":") not in self.lead
+        ):
+            return False
+        return self.pattern.fullmatch(line) is not None
 
     def key(self) -> str:
         """What a cached parse depends on: the user's additions, in a stable form."""
@@ -154,4 +169,5 @@ def with_user(entries: tuple[str, ...]) -> Chrome:
         else:
             lines.add(entry.strip().casefold())
     combined = re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
-    return Chrome(frozenset(lines), combined)
+    lead = DEFAULT.lead if len(patterns) == len(PATTERNS) else None
+    return Chrome(frozenset(lines), combined, lead)

@@ -24,7 +24,7 @@ NAME = "daily"
 
 T0, T1, A0, A1 = range(4)  # a title's first line, its continuation; the same for abstracts
 _NEVER = float("-inf")
-_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|et al|etc|vs|cf|Fig|Eq|approx)|\b[A-Z])\.$")
+_ABBREVIATIONS = (" e.g.", " i.e.", " et al.", " etc.", " vs.", " cf.", " Fig.", " Eq.", " approx.")
 _PROSE_START = re.compile(
     r"^(?:we|our|in this (?:paper|work|study)|this (?:paper|work|study)|recent|however|"
     r"although|while|despite|to (?:address|this end)|existing|current)\b",
@@ -44,8 +44,8 @@ _LONG = 250  # characters: a line this long is prose, whatever its capitals say
 
 
 def detect(text: str) -> float:
-    head = text[:20000]
-    return 0.5 if any(match_date(line) for line in split_lines(head)[:80]) else 0.3
+    head = text[:20000].split("\n", 80)[:80]
+    return 0.5 if any(match_date(line) for line in split_lines("\n".join(head))) else 0.3
 
 
 def parse(text: str, path: str, chrome: Chrome = DEFAULT) -> Listing:
@@ -57,9 +57,9 @@ def read(text: str, path: str, name: str, chrome: Chrome = DEFAULT) -> Listing:
     lines = classify(split_lines(text), chrome)
     start = _header(lines, listing)
     body = lines[start:]
-    texts = [line for line in body if line.kind is Kind.TEXT]
-    roles = _roles(texts, _adjacency(body), _after_metadata(body))
-    _Assembler(listing).run(body, dict(zip((id(t) for t in texts), roles, strict=True)))
+    texts, adjacent, after_meta = _texts(body)
+    roles = _roles(texts, adjacent, after_meta)
+    _Assembler(listing).run(body, roles)
     _note_skipped(listing, lines, start)
     return listing
 
@@ -121,47 +121,43 @@ def _note_skipped(listing: Listing, lines: list[Line], start: int) -> None:
 # -- roles: which text line is a title, an abstract, or continues the line above -----------
 
 
-def _adjacency(body: list[Line]) -> dict[int, bool]:
-    """Per text line (by id), whether the line before it is text too (no blank between)."""
-    out: dict[int, bool] = {}
+def _texts(body: list[Line]) -> tuple[list[Line], list[bool], list[bool]]:
+    """The text lines; for each, whether the line right before it is text too (no blank
+    between), and whether paper metadata comes between it and the text before (the paper
+    before is complete: a card's title, then its `· N authors`)."""
+    texts: list[Line] = []
+    adjacent: list[bool] = []
+    after_meta: list[bool] = []
     previous: Line | None = None
+    meta = False
     for line in body:
-        if line.kind is Kind.TEXT:
-            out[id(line)] = previous is not None and previous.kind is Kind.TEXT
+        kind = line.kind
+        if kind is Kind.TEXT:
+            texts.append(line)
+            adjacent.append(not line.gap and previous is not None and previous.kind is Kind.TEXT)
+            after_meta.append(meta)
+            meta = False
+        elif kind is Kind.AUTHORS or kind is Kind.DATE:
+            meta = True
         previous = line
-    return out
+    return texts, adjacent, after_meta
 
 
-def _after_metadata(body: list[Line]) -> set[int]:
-    """The text lines (by id) with paper metadata between them and the text before: the
-    paper before is complete (a card's title, then its `· N authors`)."""
-    out: set[int] = set()
-    seen = False
-    for line in body:
-        if line.kind is Kind.TEXT:
-            if seen:
-                out.add(id(line))
-            seen = False
-        elif line.kind in (Kind.AUTHORS, Kind.DATE):
-            seen = True
-    return out
-
-
-def _roles(texts: list[Line], adjacent: dict[int, bool], after_meta: set[int]) -> list[int]:
+def _roles(texts: list[Line], adjacent: list[bool], after_meta: list[bool]) -> list[int]:
     """The most likely role of each text line (Viterbi over four roles)."""
     if not texts:
         return []
     widths = _widths(texts, adjacent)
-    near = [adjacent[id(line)] for line in texts] + [False]
+    near = [*adjacent, False]
     shapes = [_Shape.of(line.text, not near[i] and not near[i + 1]) for i, line in enumerate(texts)]
     first = shapes[0].title / 2
     score = [first, _NEVER, -3.0 - first, _NEVER]
     back: list[tuple[int, ...]] = []
     for i in range(1, len(texts)):
-        join = _join(shapes[i - 1], shapes[i], widths[i]) if adjacent[id(texts[i])] else None
+        join = _join(shapes[i - 1], shapes[i], widths[i]) if adjacent[i] else None
         half = shapes[i].title / 2
         t0, t1, a0, a1 = score
-        lone = 0.5 if id(texts[i]) in after_meta else _NO_ABSTRACT
+        lone = 0.5 if after_meta[i] else _NO_ABSTRACT
         title_best = max(t0, t1)
         title_from = T0 if t0 >= t1 else T1
         abstract_best = max(a0, a1)
@@ -216,19 +212,19 @@ class _Shape:
 
     @staticmethod
     def of(text: str, alone: bool = True) -> _Shape:
-        capitals = capitalised_ratio(text) if len(text) <= _LONG else 0.0
         ends = text[-1]
-        sentence_end = ends in ".!?" and not (ends == "." and _ABBREVIATION.search(text))
-        first = text.split(" ", 1)[0]
-        stops = 1.5 if len(text) <= _LONG and _FULL_STOP.search(text) else 0.0
-        title = _title_score(text, capitals, sentence_end, alone)
-        return _Shape(text, capitals, title, first, sentence_end, stops)
+        sentence_end = ends in "!?" or (ends == "." and not _abbreviated(text))
+        first = text[: text.find(" ")] if " " in text[:64] else text.split(" ", 1)[0]
+        if len(text) > _LONG:  # prose: most lines of a listing, so no more is worked out
+            return _Shape(text, 0.0, -6.0, first, sentence_end, 0.0)
+        capitals = capitalised_ratio(text)
+        stops = len(_FULL_STOP.findall(text)) if ". " in text else 0
+        title = _title_score(text, capitals, sentence_end, alone, stops)
+        return _Shape(text, capitals, title, first, sentence_end, 1.5 if stops else 0.0)
 
 
-def _title_score(text: str, capitals: float, sentence_end: bool, alone: bool) -> float:
+def _title_score(text: str, capitals: float, sentence_end: bool, alone: bool, stops: int) -> float:
     """How much a line reads like (part of) a title rather than prose: positive for a title."""
-    if len(text) > _LONG:
-        return -6.0
     score = (capitals - 0.5) * 6
     last = text[-1]
     if last == "." and sentence_end:
@@ -241,11 +237,20 @@ def _title_score(text: str, capitals: float, sentence_end: bool, alone: bool) ->
         score -= 1.0
     elif alone and capitals >= 0.6 and last not in ".!?":
         score += 2.0  # short, in capitals, no full stop: an abstract hardly ever looks so
-    stops = len(_FULL_STOP.findall(text))  # "Opaque. We": titles have none ("Why? A ...")
-    score -= 3.0 * min(stops, 2) + (0.5 if sentence_count(text) > stops + 1 else 0.0)
+    # "Opaque. We": titles have no full stop inside ("Why? A ..." is a question)
+    score -= 3.0 * min(stops, 2)
+    if ("? " in text or "! " in text) and sentence_count(text) > stops + 1:
+        score -= 0.5
     if _PROSE_START.match(text):
         score -= 1.5
     return score
+
+
+def _abbreviated(text: str) -> bool:
+    """Whether a line's closing full stop is an abbreviation's ("e.g.", "et al.", "J.")."""
+    if text.endswith(_ABBREVIATIONS):
+        return True
+    return len(text) >= 2 and text[-2].isupper() and (len(text) == 2 or not text[-3].isalnum())
 
 
 def _join(before: _Shape, line: _Shape, width: int | None) -> float:
@@ -280,13 +285,13 @@ def _style_change(a: float, b: float, sentence_end: bool) -> float:
     return 0.5 if a >= 0.6 and b >= 0.6 else 0.0
 
 
-def _widths(texts: list[Line], adjacent: dict[int, bool]) -> list[int | None]:
+def _widths(texts: list[Line], adjacent: list[bool]) -> list[int | None]:
     """Per text line, the width its paragraph seems wrapped at (None when unknown): from
     each run of three or more adjacent lines, the upper quartile of its lines but the last;
     for shorter runs, the median of the file's runs."""
     runs: list[list[Line]] = []
-    for line in texts:
-        if runs and adjacent[id(line)]:
+    for line, near in zip(texts, adjacent, strict=True):
+        if runs and near:
             runs[-1].append(line)
         else:
             runs.append([line])
@@ -315,10 +320,11 @@ class _Assembler:
     abstract: list[str] = field(default_factory=list)
     joined: list[int] = field(default_factory=list)  # the lines joined to the one above
 
-    def run(self, body: list[Line], roles: dict[int, int]) -> None:
+    def run(self, body: list[Line], roles: list[int]) -> None:
+        role = iter(roles)
         for line in body:
             if line.kind is Kind.TEXT:
-                self._text(line, roles[id(line)])
+                self._text(line, next(role))
             elif line.kind in (Kind.AUTHORS, Kind.DATE, Kind.SEPARATOR):
                 self._meta(line)
         self._close()

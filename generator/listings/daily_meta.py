@@ -11,15 +11,14 @@ from .chrome import DEFAULT, Chrome
 
 NAME = "daily-meta"
 
-# [ \t], not \s: with MULTILINE, \s also matches newlines, and a run of blank lines made
-# the search cubic (20,000 blank lines never finished).
-_AUTHORS_LINE = re.compile(
-    r"^[ \t]*[•·*\-]?[ \t]*\d{1,5}[ \t]+authors?[ \t]*$", re.IGNORECASE | re.MULTILINE
-)
+# [ \t], not \s: \s also matches newlines, and a run of blank lines made the search cubic
+# (20,000 blank lines never finished). A line is found from its "\n", not with MULTILINE's
+# `^`, which the regex engine tries at every character (ten times slower).
+_AUTHORS_LINE = re.compile(r"\n[ \t]*[•·*\-]?[ \t]*\d{1,5}[ \t]+[Aa](?:uthors?|UTHORS?)[ \t]*\n")
 
 
 def detect(text: str) -> float:
-    return 0.8 if _AUTHORS_LINE.search(text[:200000]) else 0.0
+    return 0.8 if _AUTHORS_LINE.search(f"\n{text[:200000]}\n") else 0.0
 
 
 def parse(text: str, path: str, chrome: Chrome = DEFAULT) -> Listing:

@@ -17,7 +17,6 @@ _SUBMITTER = 40  # characters: a submitter's name or handle, on the line after "
 
 
 class Kind(Enum):
-    BLANK = "blank"
     CHROME = "chrome"
     DATE = "date"
     AUTHORS = "authors"
@@ -30,29 +29,33 @@ class Line:
     number: int  # 1-based, as an editor shows it
     text: str
     kind: Kind
+    gap: bool = False  # a blank line (or the start of the file) comes before it
     date: DateMatch | None = None
     authors: int | None = None
 
 
 def classify(texts: list[str], chrome: Chrome) -> list[Line]:
-    """Each line with its kind. A name alone after a bare "Submitted by" is chrome too."""
+    """Each line but the blank ones, with its kind. A name alone after a bare "Submitted by"
+    is chrome too; a chrome word under an unfinished text line is text."""
     out: list[Line] = []
     after_submitted = False
+    gap = True
     for number, text in enumerate(texts, 1):
+        if not text:
+            gap = True
+            continue
         line = _kind(number, text, chrome)
+        line.gap, gap = gap, False
         if after_submitted and line.kind is Kind.TEXT and _looks_like_name(text):
             line.kind = Kind.CHROME
-        elif line.kind is Kind.CHROME and out and _wraps(out[-1], text, chrome):
+        elif line.kind is Kind.CHROME and not line.gap and out and _wraps(out[-1], text, chrome):
             line.kind = Kind.TEXT  # "Models" ending a title wrapped after "... Language"
-        if line.kind is not Kind.BLANK:
-            after_submitted = text.casefold() == "submitted by"
+        after_submitted = text.casefold() == "submitted by"
         out.append(line)
     return out
 
 
 def _kind(number: int, text: str, chrome: Chrome) -> Line:
-    if not text:
-        return Line(number, text, Kind.BLANK)
     if text in SEPARATORS:
         return Line(number, text, Kind.SEPARATOR)
     if len(text) < 40:

@@ -21,6 +21,7 @@ CHROME = frozenset(
 
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]?\s+[A-Z(\"]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_CHARS = "".join(map(chr, [*range(0, 9), 11, 12, *range(14, 32), 127]))
 _WORD = re.compile(r"[A-Za-z][\w'-]*")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _LETTERS = re.compile(r"[^\W_]+")
@@ -116,6 +117,8 @@ def _is_json(text: str) -> bool:
 def _is_table(lines: list[str]) -> bool:
     """Rows of comma- (or tab-) separated fields, as many in most rows as in the header."""
     for sep in (",", "\t", ";"):
+        if lines[0].count(sep) < 2:
+            continue
         rows = list(csv.reader(lines, delimiter=sep))
         width = len(rows[0])
         if width >= 3 and sum(1 for row in rows if len(row) == width) * 5 >= len(rows) * 4:
@@ -125,8 +128,11 @@ def _is_table(lines: list[str]) -> bool:
 
 def split_lines(text: str) -> list[str]:
     """Lines without their endings (LF, CRLF or CR), trailing spaces and control characters."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text).replace("\u00a0", " ")  # once for the file, not per line
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if any(c in text for c in _CONTROL_CHARS):  # rare: a look for each is 10x quicker
+        text = _CONTROL.sub("", text)
+    text = text.replace("\u00a0", " ")  # once for the file, not per line
     return [line.strip() for line in text.split("\n")]
 
 
@@ -140,10 +146,14 @@ def sentence_count(line: str) -> int:
 
 def capitalised_ratio(line: str) -> float:
     """How much of a line is Title Case: share of content words starting with a capital."""
-    words = [w for w in _WORD.findall(line) if w.lower() not in _SMALL_WORDS]
-    if not words:
-        return 0.0
-    return sum(1 for w in words if w[0].isupper()) / len(words)
+    words = capitals = 0
+    for word in _WORD.findall(line):
+        if word in _SMALL_WORDS or (word[0].isupper() and word.lower() in _SMALL_WORDS):
+            continue
+        words += 1
+        if word[0].isupper():
+            capitals += 1
+    return capitals / words if words else 0.0
 
 
 def looks_like_abstract(line: str) -> bool:
