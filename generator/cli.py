@@ -65,6 +65,9 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     root, config_path = _root(args)
     config, notes = load_config(config_path)
     files = [Path(f) for f in args.files] or None
+    if args.prune and files:
+        print("digest ingest: --prune reads every listing; give no FILE with it", file=sys.stderr)
+        return EXIT_USAGE
     result = ingest(root, config, files, dry_run=args.dry_run)
     report([*notes, *result.diagnostics])
     verb = "would write" if args.dry_run else "wrote"

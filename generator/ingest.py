@@ -210,9 +210,10 @@ def ingest(
         index = _merge(papers, existing, broken, result)
         order = {id(c): i for i, c in enumerate(papers)}
         merged = Merged(inputs, broken, dict(existing), index, candidates, order)
-        merged.orphans = result.orphans = orphans.find(
-            result.records, _yielded(result.records, candidates)
-        )
+        if files is None:  # some listings only: the others' records are no orphans
+            merged.orphans = result.orphans = orphans.find(
+                result.records, _yielded(result.records, candidates)
+            )
     cache.collected = (inputs, candidates) if not result.new else None
     quiet = not result.new and not result.updated and not dry_run
     cache.settled = (

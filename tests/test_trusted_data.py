@@ -255,3 +255,15 @@ def test_an_html_page_and_a_binary_are_refused_and_the_rest_builds(
         assert len(lines) == 1 and "not a listing" in lines[0], lines
     assert len(records(root)) == 171
     assert "Traceback" not in run.stderr
+
+
+def test_ingesting_some_listings_names_no_orphans_and_will_not_prune(
+    tmp_path: Path, new_site
+) -> None:
+    root = new_site(tmp_path / "site")
+    assert digest(root, "ingest").returncode == 0
+    one = digest(root, "ingest", f"content/listings/{DAILY}")
+    assert one.returncode == 0 and "orphan" not in one.stderr
+    refused = digest(root, "ingest", "--prune", f"content/listings/{DAILY}")
+    assert refused.returncode == 2 and "give no FILE" in refused.stderr
+    assert len(records(root)) == 171
