@@ -14,8 +14,10 @@ from generator.listings.chrome import with_user
 from generator.models import Entry, PartialDate
 
 HERE = Path(__file__).resolve().parent / "listings"
-# realistic/ was written beside the parser; heldout/ by another hand, kept out of its tuning
-FOLDERS = (HERE / "realistic", HERE / "heldout")
+# Written by three hands apart from the parser's: realistic/ first, then heldout/ (74 papers,
+# 65 right and 15 extra before the parser saw it) and blind/ (82 papers, 80 right and 4
+# extra before it saw it: a BibTeX file read as a listing, two titles in a row joined).
+FOLDERS = (HERE / "realistic", HERE / "heldout", HERE / "blind")
 EXPECTED = {
     (folder, name): want
     for folder in FOLDERS

@@ -268,7 +268,11 @@ def _join(before: _Shape, line: _Shape, width: int | None) -> float:
         score += 0.5
     if width is not None:
         slack = width - (len(text) + 1 + len(first))
-        score += -2.0 if slack >= width // 4 else -0.5 if slack >= 0 else 1.0
+        # a line that stops far short of the width the text is wrapped at ends there
+        if slack >= width // 2:
+            score -= 3.5
+        else:
+            score += -2.0 if slack >= width // 4 else -0.5 if slack >= 0 else 1.0
     if len(text) <= _LONG and len(line.text) <= _LONG:
         score += _style_change(before.capitals, line.capitals, before.sentence_end)
     return score

@@ -83,6 +83,8 @@ def looks_binary(text: str) -> bool:
 
 
 _MARKDOWN = re.compile(r"#{1,6}\s|```|~~~|>\s|\|.*\|$|!\[|\[[^\]]+\]\(")
+_BIBTEX = re.compile(r"@[A-Za-z]+\s*[{(]")
+_BIB_FIELD = re.compile(r"[A-Za-z_-]+\s*=\s*[{\"\d]")
 _JSON_KEY = re.compile(r'\s*"[^"]+"\s*:')
 _MARKUP = re.compile(r"\s*(?:<!doctype\s+html|<html[\s>]|<\?xml|<head[\s>]|<body[\s>])", re.I)
 
@@ -99,6 +101,9 @@ def not_a_listing(text: str) -> str:
         return "a JSON file"
     if len(lines) >= 2 and _is_table(lines):
         return "a CSV table"
+    entries = sum(1 for line in lines if _BIBTEX.match(line))
+    if entries and sum(1 for line in lines if _BIB_FIELD.match(line)) >= 2 * entries:
+        return "a BibTeX file"
     structure = sum(1 for line in lines if _MARKDOWN.match(line))
     if structure >= 3 and (lines[0].startswith("#") or structure * 5 >= len(lines)):
         return "a Markdown document"
