@@ -24,6 +24,15 @@ class Rule:
     phrases: tuple[str, ...] = ()
 
 
+# Searches for a paper by its title, shown on its page (`paper_links:` replaces them).
+PAPER_LINKS = (
+    ("arXiv", "https://arxiv.org/search/?query={title}&searchtype=title"),
+    ("Hugging Face", "https://huggingface.co/papers?q={title}"),
+    ("Google Scholar", "https://scholar.google.com/scholar?q={title}"),
+    ("Semantic Scholar", "https://www.semanticscholar.org/search?q={title}"),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     title: str = "Paper Digest"
@@ -37,6 +46,7 @@ class Config:
     home_size: int = 30
     listing_years: dict[str, int] = field(default_factory=dict)
     listing_chrome: tuple[str, ...] = ()  # page chrome lines (or /regex/) beyond the built-in
+    paper_links: tuple[tuple[str, str], ...] = PAPER_LINKS  # (name, URL with {title})
     topics: tuple[Rule, ...] = ()
     tags: tuple[Rule, ...] = ()
     other_topic: str = "Other"
@@ -69,7 +79,7 @@ _SCALARS: dict[str, type] = {
     "search": bool,
     "related": int,
 }
-_KNOWN = (*_SCALARS, "listing_years", "listing_chrome", "taxonomy", "deploy")
+_KNOWN = (*_SCALARS, "listing_years", "listing_chrome", "paper_links", "taxonomy", "deploy")
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when PyYAML has it
@@ -117,6 +127,9 @@ def parse_config(text: str, name: str = "digest.yaml") -> tuple[Config, list[Dia
         elif key not in _KNOWN:
             problems.append(_unknown(str(key), name, line))
     values["listing_years"] = _years(data.get("listing_years"), name, lines, problems)
+    values["paper_links"] = _paper_links(
+        data.get("paper_links"), name, lines.get("paper_links"), problems
+    )
     values["listing_chrome"] = _chrome(
         data.get("listing_chrome"), name, lines.get("listing_chrome"), problems
     )
@@ -193,6 +206,31 @@ def _chrome(value: Any, name: str, line: int | None, problems: list[Diagnostic])
                 message = f"listing_chrome: {entry!r} is not a valid pattern: {exc}"
                 problems.append(error(name, line, message, "fix the pattern or drop the slashes"))
     return tuple(value)
+
+
+def _paper_links(
+    value: Any, name: str, line: int | None, problems: list[Diagnostic]
+) -> tuple[tuple[str, str], ...] | None:
+    """Each a `name:` and a `url:` with `{title}`, where the paper's title goes."""
+    if value is None:
+        return None
+    hint = 'write `- {name: arXiv, url: "https://arxiv.org/search/?query={title}"}`'
+    if not isinstance(value, list):
+        problems.append(error(name, line, "`paper_links` must be a list of links", hint))
+        return None
+    links = []
+    for number, item in enumerate(value, 1):
+        ok = isinstance(item, dict) and set(item) == {"name", "url"}
+        url = item.get("url") if ok else None
+        if not ok or not isinstance(item["name"], str) or not isinstance(url, str):
+            message = f"paper_links: entry {number} needs a `name:` and a `url:`, nothing else"
+            problems.append(error(name, line, message, hint))
+        elif not url.startswith(("https://", "http://")) or "{title}" not in url:
+            message = f"paper_links: the URL of {item['name']!r} must be http(s) with {{title}}"
+            problems.append(error(name, line, message, hint))
+        else:
+            links.append((item["name"], url))
+    return tuple(links)
 
 
 def _taxonomy(

@@ -666,7 +666,7 @@ def _math_span(text: str, start: int) -> tuple[int, int, int] | None:
     return start + 1, close, close + 1
 
 
-def _math_segments(text: str) -> Iterator[tuple[str, bool]]:
+def math_segments(text: str) -> Iterator[tuple[str, bool]]:
     """``text`` cut into ``(segment, is_math)`` pieces; math without its dollars."""
     done = search = 0
     while (start := text.find("$", search)) >= 0:
@@ -847,6 +847,6 @@ def plain_text(text: str) -> str:
     if "\\" in text or "$" in text or "{" in text:
         text = "".join(
             segment if is_math else _unwrap_latex(segment)
-            for segment, is_math in _math_segments(text)
+            for segment, is_math in math_segments(text)
         )
     return " ".join(text.split())

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from .config import Config
-from .markup import plain_text
+from .markup import math_segments, plain_text
 from .models import Paper
-
-_BIB_SPECIAL = re.compile(r"([&%$#_{}])")
 
 
 def json_ld(paper: Paper, config: Config, abstract: str) -> dict[str, Any]:
@@ -33,22 +34,166 @@ def json_ld(paper: Paper, config: Config, abstract: str) -> dict[str, Any]:
 
 
 def bibtex(paper: Paper, config: Config) -> str:
-    """A BibTeX @misc entry; the key is the slug, text is escaped for LaTeX."""
-    fields = [("title", "{" + _bib(plain_text(paper.title)) + "}")]
-    date = paper.published or (None if paper.added else paper.listed)
+    """A BibTeX @misc entry that compiles: the paper's cite key, the title with its math kept
+    and its capitals protected, a year only from a date the listings gave, the paper's page
+    on the site, and where it was listed."""
+    fields = [("title", "{{" + bib_title(paper.title) + "}}")]
+    date = None if paper.added else paper.published or paper.listed
     if date:
-        fields += [("year", str(date.year)), ("month", date.strftime("%b").lower())]
+        fields.append(("year", f"{{{date.year}}}"))
+        fields.append(("month", date.strftime("%b").lower()))  # the macro: jan, feb, ...
+    fields.append(("url", "{" + _escape_url(absolute_url(config, paper.url)) + "}"))
+    fields.append(("note", "{" + _bib_text(_note(paper, config)) + "}"))
+    body = ",\n".join(f"  {name} = {value}" for name, value in fields)
+    return f"@misc{{{paper.cite_key or cite_base(paper)},\n{body}\n}}\n"
+
+
+def _note(paper: Paper, config: Config) -> str:
+    where = f"{'Added to' if paper.added else 'Listed in'} {config.title}"
+    if paper.listed:
+        where += f" on {paper.listed.isoformat()}"
+    if paper.added:
+        where += "; publication date unknown"
     if paper.affiliation:
-        fields.append(("institution", _bib(paper.affiliation)))
-    url = paper.links[0] if paper.links else config.base_url.rstrip("/") + "/" + paper.url
-    fields.append(("url", url))
-    note = f"Listed in {config.title}"
-    if paper.added and paper.listed:
-        note += f", added {paper.listed.isoformat()}; publication date unknown"
-    fields.append(("note", _bib(note)))
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@misc{{{paper.slug.replace('-', '_')[:60]},\n{body}\n}}\n"
+        where += f"; {paper.affiliation}"
+    return where
 
 
-def _bib(text: str) -> str:
-    return _BIB_SPECIAL.sub(r"\\\1", text)
+def absolute_url(config: Config, path: str) -> str:
+    return config.base_url.rstrip("/") + "/" + path
+
+
+# -- cite keys -----------------------------------------------------------------------------
+
+_STOP_WORDS = frozenset(
+    """a an the on of for in to and or with via towards toward from by is are do does can
+    what how why when where which at as its into beyond not no""".split()  # noqa: SIM905
+)
+_KEY_WORD = re.compile(r"[a-z0-9]+")
+
+
+def cite_base(paper: Paper) -> str:
+    """First significant title word (ASCII, lowercase) and the year of the paper's date."""
+    return _first_word(paper.title) + str(paper.date.year)
+
+
+@lru_cache(maxsize=1 << 17)
+def _first_word(title: str) -> str:
+    folded = unicodedata.normalize("NFKD", plain_text(title)).encode("ascii", "ignore").decode()
+    words = [w for w in ("".join(_KEY_WORD.findall(w)) for w in folded.lower().split()) if w]
+    word = next((w for w in words if w not in _STOP_WORDS), words[0] if words else "paper")
+    return word[:24]
+
+
+def assign_cite_keys(papers: Iterable[Paper]) -> dict[str, str]:
+    """Per slug a unique key: a colliding key gets `a`, `b`, ... in the order the papers
+    were first listed (then by slug), so a key once made stays unless an earlier paper with
+    the same word and year arrives later."""
+    groups: dict[str, list[Paper]] = {}
+    for paper in papers:
+        groups.setdefault(cite_base(paper), []).append(paper)
+    keys: dict[str, str] = {}
+    for base, group in groups.items():
+        if len(group) == 1:
+            keys[group[0].slug] = base
+            continue
+        group.sort(key=lambda p: (p.listed or p.date, p.slug))
+        for n, paper in enumerate(group):
+            keys[paper.slug] = base + _suffix(n)
+    return keys
+
+
+def _suffix(n: int) -> str:
+    if n == 0:
+        return ""
+    letters = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
+
+
+# -- text --------------------------------------------------------------------------------------
+
+_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_SPECIALS = re.compile("|".join(re.escape(c) for c in _SPECIAL))
+# Math kept as written only when it holds nothing but symbols and these commands: a listing
+# is untrusted, and \input, \write or \catcode would run when the entry is typeset.
+_MATH_OK = re.compile(r"[A-Za-z0-9\s+\-*/=^_{}()\[\],.:;<>|!'\\]*")
+_MATH_COMMANDS = frozenset(
+    """alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu
+    nu xi pi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi
+    Sigma Phi Psi Omega mathcal mathbf mathrm mathbb mathit mathsf boldsymbol text textrm
+    frac sqrt cdot times le ge leq geq neq approx sim simeq infty sum prod int log exp ln
+    sin cos min max arg argmin argmax tilde hat bar vec dot ell partial nabla in notin to
+    rightarrow leftarrow mapsto pm mp circ ldots cdots dots mid star ast top prime langle
+    rangle lvert rvert left right big Big""".split()  # noqa: SIM905
+)
+
+
+def bib_title(title: str) -> str:
+    """A title for a BibTeX field: text escaped, LaTeX formatting unwrapped, math kept."""
+    parts = (
+        _title_part(segment, is_math) for segment, is_math in math_segments(_clean_title(title))
+    )
+    return " ".join("".join(parts).split())
+
+
+def _title_part(segment: str, is_math: bool) -> str:
+    if not is_math:
+        return _escape(segment)
+    return f"${segment}$" if _safe_math(segment) else _escape(f"${segment}$")
+
+
+def _clean_title(title: str) -> str:
+    """LaTeX text formatting unwrapped (\\textbf{x} is x); math left as written."""
+    return "".join(
+        f"${segment}$" if is_math else _plain(segment) for segment, is_math in math_segments(title)
+    )
+
+
+def _plain(segment: str) -> str:
+    """plain_text, keeping the space around the segment that joins it to the math."""
+    lead = " " if segment[:1].isspace() else ""
+    trail = " " if segment[-1:].isspace() else ""
+    return f"{lead}{plain_text(segment)}{trail}"
+
+
+def _safe_math(math: str) -> bool:
+    if not math.strip() or not _MATH_OK.fullmatch(math) or not _balanced(math):
+        return False
+    return all(name in _MATH_COMMANDS for name in re.findall(r"\\([A-Za-z]+)", math)) and not (
+        re.search(r"\\[^A-Za-z{}\s,;!]", math)
+    )
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _bib_text(text: str) -> str:
+    return _escape(" ".join(text.split()))
+
+
+def _escape(text: str) -> str:
+    return _SPECIALS.sub(lambda m: _SPECIAL[m[0]], text)
+
+
+def _escape_url(url: str) -> str:
+    return url.replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D").replace("%", r"\%")

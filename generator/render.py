@@ -21,6 +21,7 @@ from .charts import Trend, bar_chart, small_multiples, table_rows, trend
 from .classify import tag_key
 from .config import Config
 from .errors import Diagnostic, DigestError
+from .finding import direct_links, search_links
 from .markup import plain_text, render_abstract, render_notes, render_title
 from .metadata import bibtex, json_ld
 from .models import Paper, is_code_link
@@ -482,6 +483,10 @@ class Renderer:
             "listing_slug": lambda name: listings.get(name) or slugify(name, "listing"),
             "json_ld": lambda view: json_ld(view.paper, site.config, view.abstract_text),
             "bibtex": lambda view: bibtex(view.paper, site.config),
+            "find_links": lambda view: [
+                *direct_links([view.paper.abstract, *view.paper.links]),
+                *search_links(view.title_text, site.config.paper_links),
+            ],
             "archive_years": lambda year: _archive_years(site.months, year),
             "listing_topics": _listing_topics,
             "absolute": lambda path="": site.config.base_url.rstrip("/") + "/" + path,

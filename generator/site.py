@@ -20,6 +20,7 @@ from .classify import Classification, Taxonomy, classify, tag_key, taxonomy
 from .config import Config
 from .errors import Diagnostic, warning
 from .markup import external_href
+from .metadata import assign_cite_keys
 from .models import Paper, Record
 from .records import FIELD_ORDER
 from .slugs import slugify, unique
@@ -47,7 +48,14 @@ class Site:
     listings: tuple[Group, ...]
 
     def latest_listing(self) -> Group | None:
-        return self.listings[-1] if self.listings else None
+        """The newest listing by its date; one that gives no date never leads."""
+        dated = [g for g in self.listings if g.date is not None]
+        return dated[-1] if dated else None
+
+    def earlier_listings(self, count: int) -> list[Group]:
+        """The listings before the latest, newest first (those without a date last)."""
+        latest = self.latest_listing()
+        return [g for g in reversed(self.listings) if g is not latest][:count]
 
 
 @dataclass(slots=True)
@@ -115,6 +123,7 @@ def build_model(
     memo.papers = made
     memo.classes_added += len(memo.classes) - known_classes
     papers = _sorted(papers, memo if again else None)
+    papers = _cited(papers, made)
     site = Site(
         config=config,
         papers=tuple(papers),
@@ -127,6 +136,21 @@ def build_model(
         ),
     )
     return site, diagnostics
+
+
+def _cited(papers: list[Paper], made: dict[str, Any]) -> list[Paper]:
+    """The papers with their cite keys; a paper whose key changed is a new Paper (and so
+    redrawn), also in the memo."""
+    keys = assign_cite_keys(papers)
+    out = []
+    for paper in papers:
+        key = keys[paper.slug]
+        if paper.cite_key != key:
+            paper = dataclasses.replace(paper, cite_key=key)
+            record, config, _, notes = made[paper.slug]
+            made[paper.slug] = (record, config, paper, notes)
+        out.append(paper)
+    return out
 
 
 def _dated(paper: Paper | None, undated: frozenset[str]) -> Paper | None:

@@ -149,7 +149,12 @@ def _roles(texts: list[Line], adjacent: list[bool], after_meta: list[bool]) -> l
         return []
     widths = _widths(texts, adjacent)
     near = [*adjacent, False]
-    shapes = [_Shape.of(line.text, not near[i] and not near[i + 1]) for i, line in enumerate(texts)]
+    # a line standing whole: no text right before it, and none right after it unless the
+    # line stops far short of the width its text is wrapped at (then it ends there)
+    shapes = [
+        _Shape.of(line.text, not near[i] and (not near[i + 1] or _short(line.text, widths[i])))
+        for i, line in enumerate(texts)
+    ]
     first = shapes[0].title / 2
     score = [first, _NEVER, -3.0 - first, _NEVER]
     back: list[tuple[int, ...]] = []
@@ -181,7 +186,7 @@ def _roles(texts: list[Line], adjacent: list[bool], after_meta: list[bool]) -> l
             more_t = (t0 + join, T0) if t0 >= t1 - 3.0 else (t1 - 3.0 + join, T1)
             more_a = (abstract_best + join, abstract_from)
         # a wrapped line's own shape says less than a whole line's
-        more = half * 0.6
+        more = half * 0.6 - (1.5 if shapes[i].prose else 0.0)
         stop = shapes[i].stops  # a full stop inside: prose, however it is wrapped
         score = [
             new_t[0] + half - stop,
@@ -209,6 +214,7 @@ class _Shape:
     first: str  # its first word
     sentence_end: bool  # it ends a sentence
     stops: float  # a penalty for the full stops inside it, as a title
+    prose: bool = False  # it opens like a sentence of an abstract ("We ...", "In this paper")
 
     @staticmethod
     def of(text: str, alone: bool = True) -> _Shape:
@@ -220,7 +226,8 @@ class _Shape:
         capitals = capitalised_ratio(text)
         stops = len(_FULL_STOP.findall(text)) if ". " in text else 0
         title = _title_score(text, capitals, sentence_end, alone, stops)
-        return _Shape(text, capitals, title, first, sentence_end, 1.5 if stops else 0.0)
+        prose = _PROSE_START.match(text) is not None
+        return _Shape(text, capitals, title, first, sentence_end, 1.5 if stops else 0.0, prose)
 
 
 def _title_score(text: str, capitals: float, sentence_end: bool, alone: bool, stops: int) -> float:
@@ -244,6 +251,10 @@ def _title_score(text: str, capitals: float, sentence_end: bool, alone: bool, st
     if _PROSE_START.match(text):
         score -= 1.5
     return score
+
+
+def _short(text: str, width: int | None) -> bool:
+    return width is not None and len(text) * 2 <= width
 
 
 def _abbreviated(text: str) -> bool:
@@ -272,7 +283,7 @@ def _join(before: _Shape, line: _Shape, width: int | None) -> float:
         if slack >= width // 2:
             score -= 3.5
         else:
-            score += -2.0 if slack >= width // 4 else -0.5 if slack >= 0 else 1.0
+            score += -2.5 if slack >= width // 4 else -0.5 if slack >= 0 else 1.0
     if len(text) <= _LONG and len(line.text) <= _LONG:
         score += _style_change(before.capitals, line.capitals, before.sentence_end)
     return score

@@ -83,6 +83,7 @@ def looks_binary(text: str) -> bool:
 
 
 _MARKDOWN = re.compile(r"#{1,6}\s|```|~~~|>\s|\|.*\|$|!\[|\[[^\]]+\]\(")
+_MAIL_HEADER = re.compile(r"(?:From|To|Cc|Subject|Date|Reply-To|Message-ID):\s", re.IGNORECASE)
 _BIBTEX = re.compile(r"@[A-Za-z]+\s*[{(]")
 _BIB_FIELD = re.compile(r"[A-Za-z_-]+\s*=\s*[{\"\d]")
 _JSON_KEY = re.compile(r'\s*"[^"]+"\s*:')
@@ -97,6 +98,8 @@ def not_a_listing(text: str) -> str:
     lines = [line.strip() for line in text[:50_000].split("\n") if line.strip()][:40]
     if lines and sum(1 for line in lines if line.startswith("<")) * 2 >= len(lines):
         return "HTML or XML markup"
+    if sum(1 for line in lines[:8] if _MAIL_HEADER.match(line)) >= 2:
+        return "an e-mail message"
     if lines and lines[0][0] in "{[" and _is_json(text):
         return "a JSON file"
     if len(lines) >= 2 and _is_table(lines):
