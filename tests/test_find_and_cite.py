@@ -48,7 +48,7 @@ def test_every_seed_paper_page_has_the_four_searches_by_title(seed_site: BuiltSi
             assert plain_text(titles[slug]) in queries
 
 
-def test_an_arxiv_id_in_the_abstract_is_linked_first(tmp_path: Path, new_site) -> None:
+def test_an_arxiv_id_in_the_abstract_is_linked_first(tmp_path: Path, new_site, parse_html) -> None:
     root = new_site(tmp_path / "site", listings=None)
     (root / "content" / "listings" / "a.txt").write_text(
         "Apr 30\n\nSparse Routing for Mixtures of Experts\n\nWe route tokens sparsely "
@@ -58,9 +58,7 @@ def test_an_arxiv_id_in_the_abstract_is_linked_first(tmp_path: Path, new_site) -
     )
     build_site(root, search=False)
     page = root / "site" / "papers" / "sparse-routing-for-mixtures-of-experts" / "index.html"
-    from conftest import parse
-
-    nav = parse(page.read_text("utf-8")).find("nav", cls="find")
+    nav = parse_html(page.read_text("utf-8")).find("nav", cls="find")
     hrefs = [a.attrs["href"] for a in nav.find_all("a")]
     assert hrefs[:3] == [
         "https://arxiv.org/abs/2403.01234",
