@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -165,23 +166,73 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_upgrade_pin(args: argparse.Namespace) -> int:
+    from .pin import upgrade
+
+    for line in upgrade(Path(args.dir)):
+        print(line)
+    return EXIT_OK
+
+
+def _base_url(value: str) -> str:
+    """--base-url, checked as digest.yaml's base_url is: a bad one is a usage error."""
+    from .urls import BASE_URL_HINT, base_url_problem
+
+    problem = base_url_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem} ({BASE_URL_HINT})")
+    return value
+
+
+PIN_HELP = """\
+The site's requirements.txt, which its GitHub Pages workflow installs, pins the
+generator you run (it is not on PyPI): when installed from a git URL, that URL at
+the installed commit; otherwise a wheel of it, written to the site's .digest/
+folder, to commit with the site. `digest upgrade-pin` in the site refreshes the
+pin after you update the generator. Once the project publishes releases on PyPI,
+replace the line with a version pin (paper-digest-ssg==X.Y) and delete .digest/.
+"""
+
+
+def _pin_help() -> str:
+    from .pin import installed_from
+
+    return PIN_HELP + "\n" + textwrap.fill(installed_from(), 80)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digest", description="Research-paper digest sites.")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    def command(name: str, run: Callable[[argparse.Namespace], int], text: str):
-        cmd = sub.add_parser(name, help=text, description=text)
+    def command(
+        name: str, run: Callable[[argparse.Namespace], int], text: str, epilog: str | None = None
+    ):
+        cmd = sub.add_parser(
+            name,
+            help=text,
+            description=text,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         cmd.set_defaults(run=run)
-        if name != "new":
+        if name not in ("new", "upgrade-pin"):
             cmd.add_argument("-c", "--config", default="digest.yaml", help="configuration file")
         return cmd
 
-    new = command("new", _cmd_new, "scaffold a new digest site in DIR")
+    new = command("new", _cmd_new, "scaffold a new digest site in DIR", _pin_help())
     new.add_argument("dir")
+
+    upgrade = command(
+        "upgrade-pin",
+        _cmd_upgrade_pin,
+        "pin the generator installed here in a site's requirements.txt",
+        _pin_help(),
+    )
+    upgrade.add_argument("dir", nargs="?", default=".", help="the site (default: here)")
 
     build = command("build", _cmd_build, "ingest the listings, then render the site")
     build.add_argument("-o", "--output", help="output folder (default: site/)")
-    build.add_argument("--base-url", help="the URL the site is served from")
+    build.add_argument("--base-url", type=_base_url, help="the URL the site is served from")
     build.add_argument("--strict", action="store_true", help="fail on warnings")
     build.add_argument("--clean", action="store_true", help="ignore the build cache")
     build.add_argument("--jobs", type=int, default=0, help="render processes (0: all cores)")

@@ -1,4 +1,5 @@
-"""`digest new DIR`: a ready-to-build site from the files in generator/scaffold/."""
+"""`digest new DIR`: a ready-to-build site from the files in generator/scaffold/, with the
+running generator pinned in its requirements.txt (see pin.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import DigestError
+from .pin import REQUIREMENTS, current_pin, requirements_text, write_pin
 
 # (path in the new site, data file in generator/scaffold/ or None for an empty file).
 # The data files have no leading dot: setuptools leaves hidden files out of the wheel.
@@ -15,7 +17,6 @@ FILES: tuple[tuple[str, str | None], ...] = (
     ("content/listings/sample.txt", "sample-listing.txt"),
     ("content/papers/.gitkeep", None),
     (".gitignore", "gitignore"),
-    ("requirements.txt", "requirements.txt"),
     (".github/workflows/pages.yml", "pages.yml"),
 )
 
@@ -23,10 +24,14 @@ FILES: tuple[tuple[str, str | None], ...] = (
 def new_site(directory: Path) -> list[str]:
     """Write a new site into `directory` (created with its parents); return what was done."""
     _check_target(directory)
+    pin = current_pin()  # before writing anything: it fails when the generator is not installed
     lines = []
     for relative, source in FILES:
         _write(directory / relative, _data(source))
         lines.append(f"created {directory / relative}")
+    _write(directory / REQUIREMENTS, requirements_text(pin).encode("utf-8"))
+    lines.append(f"created {directory / REQUIREMENTS}: {pin.describe()}")
+    lines += [f"created {directory / relative}" for relative in write_pin(directory, pin)]
     lines.append(f"next: cd {shlex.quote(str(directory))} && digest build")
     return lines
 
