@@ -127,22 +127,28 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def _cmd_deploy(args: argparse.Namespace) -> int:
     from .build import build_site
-    from .deploy import DeployOptions, deploy
+    from .config import load_config
+    from .deploy import DeployOptions, open_target, publish, site_url
 
     root, config_path = _root(args)
-    result = build_site(root, config_path=config_path, strict=args.strict)
+    config, _ = load_config(config_path)  # its warnings are reported with the build's
+    options = DeployOptions(
+        remote=args.remote or config.remote,
+        branch=args.branch or config.branch,
+        cname=args.cname or config.cname,
+        dry_run=args.dry_run,
+        force=args.force,
+    )
+    # Everything that can refuse the deploy is checked before the build.
+    target = open_target(root, options)
+    url, notes = site_url(config.base_url, target, config_path.name)
+    report(notes)
+    result = build_site(root, config_path=config_path, base_url=url, strict=args.strict)
     report(result.diagnostics)
     if finish(result.diagnostics, args.strict, result.ok) != EXIT_OK:
         print("not deploying: the build failed", file=sys.stderr)
         return EXIT_FAILED
-    options = DeployOptions(
-        remote=args.remote or result.config.remote,
-        branch=args.branch or result.config.branch,
-        cname=args.cname or result.config.cname,
-        dry_run=args.dry_run,
-        force=args.force,
-    )
-    outcome, notes = deploy(root, result.output, options)
+    outcome, notes = publish(target, result.output, url)
     report(notes)
     print(outcome.message)
     return EXIT_OK

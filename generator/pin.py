@@ -83,7 +83,8 @@ def installed_from() -> str:
     git = _git_pin(dist)
     if git is not None:
         return f"Here it was installed from a git URL, so a site pins: {git.line}"
-    origin = json.loads(dist.read_text("direct_url.json") or "{}").get("url", "an index")
+    origin = json.loads(dist.read_text("direct_url.json") or "{}")
+    origin = origin.get("url", "a package index or a wheel file")
     return f"Here it was installed from {origin}, not a public git URL: a site gets a wheel."
 
 
@@ -156,6 +157,12 @@ def is_generator_requirement(line: str) -> bool:
 
 
 def _distribution() -> metadata.Distribution:
+    # A checkout on sys.path (python -m, pytest) can show a stale egg-info first: prefer
+    # what pip installed, which says where from (direct_url.json).
+    found = list(metadata.distributions(name=DIST))
+    pip_made = [d for d in found if d.read_text("direct_url.json")]
+    if found:
+        return (pip_made or found)[0]
     try:
         return metadata.distribution(DIST)
     except metadata.PackageNotFoundError as exc:

@@ -69,7 +69,7 @@ def test_triggers_on_push_and_by_hand_with_a_nightly_run_to_opt_into(path: Path)
     text = path.read_text(encoding="utf-8")
     schedule = text.index("# schedule:")
     assert re.search(r"#\s+- cron: \"[\d* ]+\"", text[schedule:])
-    why = text[: schedule].rsplit("workflow_dispatch:", 1)[1]
+    why = text[:schedule].rsplit("workflow_dispatch:", 1)[1]
     assert "nightly" in why.lower()
 
 
@@ -191,5 +191,3 @@ def test_zizmor_catches_an_unpinned_action(tmp_path: Path) -> None:
     )
     assert proc.returncode != 0
     assert "unpinned-uses" in proc.stdout
-
-
