@@ -12,7 +12,7 @@ BASE_URL_HINT = "write the address the site is served from, e.g. https://USER.gi
 # Hosts that can never be where a published site lives (RFC 2606 and RFC 6761 names).
 _EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net")
 _RESERVED_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local")
-_PLACEHOLDER = re.compile(r"(^|\.)(user|owner)\.github\.io$", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"^user\.github\.io$", re.IGNORECASE)  # the scaffold's example
 _HOST = re.compile(r"^[\w-]+(\.[\w-]+)*\.?$")
 # git@github.com:OWNER/REPO.git, ssh://git@github.com[:22]/OWNER/REPO, https://github.com/...
 _GITHUB_REMOTE = re.compile(
