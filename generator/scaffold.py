@@ -31,6 +31,9 @@ def new_site(directory: Path) -> list[str]:
         lines.append(f"created {directory / relative}")
     _write(directory / REQUIREMENTS, requirements_text(pin).encode("utf-8"))
     lines.append(f"created {directory / REQUIREMENTS}: {pin.describe()}")
+    readme = _data("README.md").decode("utf-8").replace("@PIN@", pin.describe())
+    _write(directory / "README.md", readme.encode("utf-8"))
+    lines.append(f"created {directory / 'README.md'}")
     lines += [f"created {directory / relative}" for relative in write_pin(directory, pin)]
     lines.append(f"next: cd {shlex.quote(str(directory))} && digest build")
     return lines

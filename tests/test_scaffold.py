@@ -57,7 +57,7 @@ def site(tmp_path: Path) -> Path:
 
 def test_creates_every_file(site: Path) -> None:
     found = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
-    assert found == sorted([*CREATED, "requirements.txt", WHEEL])
+    assert found == sorted([*CREATED, "requirements.txt", "README.md", WHEEL])
     assert (site / "content" / "papers" / ".gitkeep").read_bytes() == b""
 
 
@@ -67,6 +67,7 @@ def test_reports_each_file_then_the_next_step(tmp_path: Path) -> None:
     assert lines == [
         *(f"created {root / relative}" for relative in CREATED),
         f"created {root / 'requirements.txt'}: paper-digest-ssg 0.1.0 pinned as a wheel: {WHEEL}",
+        f"created {root / 'README.md'}",
         f"created {root / WHEEL}",
         f"next: cd {root} && digest build",
     ]
@@ -120,6 +121,14 @@ def test_requirements_install_the_running_generator_from_the_site(site: Path) ->
     assert "git+https://" in comments  # the other way, explained
     assert "digest upgrade-pin" in comments
     assert "paper-digest there is another project's" in comments
+
+
+def test_the_readme_says_which_pin_and_how_to_change_it(site: Path) -> None:
+    text = " ".join((site / "README.md").read_text(encoding="utf-8").split())
+    assert f"made this site: paper-digest-ssg 0.1.0 pinned as a wheel: {WHEEL}." in text
+    assert "digest upgrade-pin" in text
+    assert "paper-digest-ssg==1.0" in text
+    assert "Dependabot" in text
 
 
 def test_the_new_site_does_not_ignore_its_pinned_wheel(site: Path) -> None:
