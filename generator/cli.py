@@ -200,10 +200,16 @@ replace the line with a version pin (paper-digest-ssg==X.Y) and delete .digest/.
 """
 
 
-def _pin_help() -> str:
-    from .pin import installed_from
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Adds to PIN_HELP which pin applies here, only when help is shown: reading the
+    installed metadata costs every command tens of milliseconds."""
 
-    return PIN_HELP + "\n" + textwrap.fill(installed_from(), 80)
+    def add_text(self, text: str | None) -> None:
+        if text == PIN_HELP:
+            from .pin import installed_from
+
+            text = PIN_HELP + "\n" + textwrap.fill(installed_from(), 80)
+        super().add_text(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -218,21 +224,21 @@ def _parser() -> argparse.ArgumentParser:
             help=text,
             description=text,
             epilog=epilog,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=_Formatter,
         )
         cmd.set_defaults(run=run)
         if name not in ("new", "upgrade-pin"):
             cmd.add_argument("-c", "--config", default="digest.yaml", help="configuration file")
         return cmd
 
-    new = command("new", _cmd_new, "scaffold a new digest site in DIR", _pin_help())
+    new = command("new", _cmd_new, "scaffold a new digest site in DIR", PIN_HELP)
     new.add_argument("dir")
 
     upgrade = command(
         "upgrade-pin",
         _cmd_upgrade_pin,
         "pin the generator installed here in a site's requirements.txt",
-        _pin_help(),
+        PIN_HELP,
     )
     upgrade.add_argument("dir", nargs="?", default=".", help="the site (default: here)")
 

@@ -12,13 +12,13 @@ BASE_URL_HINT = "write the address the site is served from, e.g. https://USER.gi
 # Hosts that can never be where a published site lives (RFC 2606 and RFC 6761 names).
 _EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net")
 _RESERVED_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local")
-_PLACEHOLDER = re.compile(r"^user\.github\.io$", re.IGNORECASE)  # the scaffold's example
+_PLACEHOLDER = "user.github.io"  # the scaffold's example
 _HOST = re.compile(r"^[\w-]+(\.[\w-]+)*\.?$")
 # git@github.com:OWNER/REPO.git, ssh://git@github.com[:22]/OWNER/REPO, https://github.com/...
-_GITHUB_REMOTE = re.compile(
+# (a string, compiled on first use by re's cache: only `digest deploy` needs it)
+_GITHUB_REMOTE = (
     r"^(?:(?:https?|git|ssh|git\+ssh)://(?:[^@/]+@)?github\.com(?::\d+)?/|[^@/]+@github\.com:)"
-    r"(?P<owner>[A-Za-z0-9-]+)/(?P<repo>[A-Za-z0-9._-]+?)(?:\.git)?/?$",
-    re.IGNORECASE,
+    r"(?P<owner>[A-Za-z0-9-]+)/(?P<repo>[A-Za-z0-9._-]+?)(?:\.git)?/?$"
 )
 
 
@@ -54,7 +54,7 @@ def is_local_url(url: str) -> bool:
         return True
     if host in _EXAMPLE_DOMAINS or host.endswith(tuple("." + d for d in _EXAMPLE_DOMAINS)):
         return True
-    if _PLACEHOLDER.search(host):
+    if host == _PLACEHOLDER:
         return True
     try:
         address = ipaddress.ip_address(host)
@@ -65,7 +65,7 @@ def is_local_url(url: str) -> bool:
 
 def github_repository(remote_url: str) -> tuple[str, str] | None:
     """(owner, repository) of a GitHub remote URL, https or ssh, else None."""
-    match = _GITHUB_REMOTE.match(remote_url.strip())
+    match = re.match(_GITHUB_REMOTE, remote_url.strip(), re.IGNORECASE)
     return (match["owner"], match["repo"]) if match else None
 
 
