@@ -35,6 +35,7 @@ PYPI = frozenset(
         "latex2mathml",
         "pagefind",
         "numpy",
+        "python-slugify",
         "pytest",
         "pytest-timeout",
         "hypothesis",
