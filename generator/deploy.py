@@ -116,7 +116,11 @@ def site_url(
         return base_url, []
     remote = f"remote {target.options.remote!r} ({target.remote_url})"
     github = github_repository(target.remote_url)
-    if target.domain is None and github is None:
+    if target.domain is not None:
+        url, why = f"https://{target.domain}/", f"the custom domain {target.domain}"
+    elif github is not None:
+        url, why = pages_url(*github), f"where GitHub Pages serves {remote}"
+    else:
         raise DigestError.at(
             where,
             None,
@@ -126,10 +130,6 @@ def site_url(
             "set base_url in digest.yaml to the address the site is served from, "
             "or pass --cname DOMAIN",
         )
-    if target.domain is not None:
-        url, why = f"https://{target.domain}/", f"the custom domain {target.domain}"
-    else:
-        url, why = pages_url(*github), f"where GitHub Pages serves {remote}"  # type: ignore[misc]
     note = (
         f"base_url {base_url} only works on this machine; publishing for {url}, {why} "
         f"(to say so yourself, set `base_url: {url}` in {where})"
