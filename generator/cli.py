@@ -174,9 +174,13 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 def _cmd_upgrade_pin(args: argparse.Namespace) -> int:
     from .pin import upgrade
+    from .scaffold import workflow_note
 
     for line in upgrade(Path(args.dir)):
         print(line)
+    note = workflow_note(Path(args.dir))
+    if note:
+        print(note, file=sys.stderr)
     return EXIT_OK
 
 
@@ -265,10 +269,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--poll", action="store_true", help="poll for changes (no inotify)")
 
     deploy = command("deploy", _cmd_deploy, "build and publish to the GitHub Pages branch")
-    deploy.add_argument("--remote")
-    deploy.add_argument("--branch")
-    deploy.add_argument("--cname")
-    deploy.add_argument("--dry-run", action="store_true")
+    deploy.add_argument("--remote", help="git remote to push to (default: origin)")
+    deploy.add_argument("--branch", help="Pages branch (default: gh-pages)")
+    deploy.add_argument("--cname", help="custom domain: written to CNAME, and the site's address")
+    deploy.add_argument("--dry-run", action="store_true", help="say what would be pushed")
     deploy.add_argument("--force", action="store_true", help="overwrite a foreign Pages branch")
     deploy.add_argument("--strict", action="store_true")
 

@@ -39,6 +39,20 @@ def new_site(directory: Path) -> list[str]:
     return lines
 
 
+def workflow_note(site: Path) -> str | None:
+    """A note when the site's Pages workflow is not the one this generator ships (a site made
+    before it changed: older actions, broader permissions)."""
+    relative = ".github/workflows/pages.yml"
+    path = site / relative
+    if not path.is_file() or path.read_bytes() == _data("pages.yml"):
+        return None
+    return (
+        f"note: {path} differs from the workflow this generator ships; to take the new one "
+        f"(current actions pinned by commit, least privilege), copy {relative} from a site "
+        "made with `digest new`, keeping your own changes"
+    )
+
+
 def _check_target(directory: Path) -> None:
     where = str(directory)
     if directory.exists() and not directory.is_dir():

@@ -15,6 +15,7 @@ import pytest
 from generator import pin
 from generator.cli import main
 from generator.errors import DigestError
+from generator.scaffold import new_site
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 WHEEL = "paper_digest_ssg-0.1.0-py3-none-any.whl"
@@ -220,3 +221,17 @@ def test_new_help_says_which_pin_and_how_to_move_to_pypi(
     assert "digest upgrade-pin" in text
     assert "paper-digest-ssg==X.Y" in text
     assert "Here it was installed from file://" in text and "a site gets a wheel" in text
+
+
+def test_upgrade_pin_notes_an_old_workflow(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = tmp_path / "site"
+    new_site(site)
+    assert main(["upgrade-pin", str(site)]) == 0
+    assert capsys.readouterr().err == ""
+    workflow = site / ".github" / "workflows" / "pages.yml"
+    workflow.write_text("on: push\n# uses: actions/checkout@v4\n", encoding="utf-8")
+    assert main(["upgrade-pin", str(site)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"note: {workflow} differs from the workflow this generator ships")
