@@ -41,6 +41,7 @@ PYPI = frozenset(
         "hypothesis",
         "playwright",
         "ruff",
+        "pybtex",  # tests: reads the cite.bib export as BibTeX tools do
         "zizmor",
         "setuptools",
         "wheel",
