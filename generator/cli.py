@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -126,22 +127,28 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def _cmd_deploy(args: argparse.Namespace) -> int:
     from .build import build_site
-    from .deploy import DeployOptions, deploy
+    from .config import load_config
+    from .deploy import DeployOptions, open_target, publish, site_url
 
     root, config_path = _root(args)
-    result = build_site(root, config_path=config_path, strict=args.strict)
+    config, _ = load_config(config_path)  # its warnings are reported with the build's
+    options = DeployOptions(
+        remote=args.remote or config.remote,
+        branch=args.branch or config.branch,
+        cname=args.cname or config.cname,
+        dry_run=args.dry_run,
+        force=args.force,
+    )
+    # Everything that can refuse the deploy is checked before the build.
+    target = open_target(root, options)
+    url, notes = site_url(config.base_url, target, config_path.name)
+    report(notes)
+    result = build_site(root, config_path=config_path, base_url=url, strict=args.strict)
     report(result.diagnostics)
     if finish(result.diagnostics, args.strict, result.ok) != EXIT_OK:
         print("not deploying: the build failed", file=sys.stderr)
         return EXIT_FAILED
-    options = DeployOptions(
-        remote=args.remote or result.config.remote,
-        branch=args.branch or result.config.branch,
-        cname=args.cname or result.config.cname,
-        dry_run=args.dry_run,
-        force=args.force,
-    )
-    outcome, notes = deploy(root, result.output, options)
+    outcome, notes = publish(target, result.output, url)
     report(notes)
     print(outcome.message)
     return EXIT_OK
@@ -165,23 +172,83 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_upgrade_pin(args: argparse.Namespace) -> int:
+    from .pin import upgrade
+    from .scaffold import workflow_note
+
+    for line in upgrade(Path(args.dir)):
+        print(line)
+    note = workflow_note(Path(args.dir))
+    if note:
+        print(note, file=sys.stderr)
+    return EXIT_OK
+
+
+def _base_url(value: str) -> str:
+    """--base-url, checked as digest.yaml's base_url is: a bad one is a usage error."""
+    from .urls import BASE_URL_HINT, base_url_problem
+
+    problem = base_url_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem} ({BASE_URL_HINT})")
+    return value
+
+
+PIN_HELP = """\
+The site's requirements.txt, which its GitHub Pages workflow installs, pins the
+generator you run (it is not on PyPI): when installed from a git URL, that URL at
+the installed commit; otherwise a wheel of it, written to the site's .digest/
+folder, to commit with the site. `digest upgrade-pin` in the site refreshes the
+pin after you update the generator. Once the project publishes releases on PyPI,
+replace the line with a version pin (paper-digest-ssg==X.Y) and delete .digest/.
+"""
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Adds to PIN_HELP which pin applies here, only when help is shown: reading the
+    installed metadata costs every command tens of milliseconds."""
+
+    def add_text(self, text: str | None) -> None:
+        if text == PIN_HELP:
+            from .pin import installed_from
+
+            text = PIN_HELP + "\n" + textwrap.fill(installed_from(), 80)
+        super().add_text(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digest", description="Research-paper digest sites.")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    def command(name: str, run: Callable[[argparse.Namespace], int], text: str):
-        cmd = sub.add_parser(name, help=text, description=text)
+    def command(
+        name: str, run: Callable[[argparse.Namespace], int], text: str, epilog: str | None = None
+    ):
+        cmd = sub.add_parser(
+            name,
+            help=text,
+            description=text,
+            epilog=epilog,
+            formatter_class=_Formatter,
+        )
         cmd.set_defaults(run=run)
-        if name != "new":
+        if name not in ("new", "upgrade-pin"):
             cmd.add_argument("-c", "--config", default="digest.yaml", help="configuration file")
         return cmd
 
-    new = command("new", _cmd_new, "scaffold a new digest site in DIR")
+    new = command("new", _cmd_new, "scaffold a new digest site in DIR", PIN_HELP)
     new.add_argument("dir")
+
+    upgrade = command(
+        "upgrade-pin",
+        _cmd_upgrade_pin,
+        "pin the generator installed here in a site's requirements.txt",
+        PIN_HELP,
+    )
+    upgrade.add_argument("dir", nargs="?", default=".", help="the site (default: here)")
 
     build = command("build", _cmd_build, "ingest the listings, then render the site")
     build.add_argument("-o", "--output", help="output folder (default: site/)")
-    build.add_argument("--base-url", help="the URL the site is served from")
+    build.add_argument("--base-url", type=_base_url, help="the URL the site is served from")
     build.add_argument("--strict", action="store_true", help="fail on warnings")
     build.add_argument("--clean", action="store_true", help="ignore the build cache")
     build.add_argument("--jobs", type=int, default=0, help="render processes (0: all cores)")
@@ -202,10 +269,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--poll", action="store_true", help="poll for changes (no inotify)")
 
     deploy = command("deploy", _cmd_deploy, "build and publish to the GitHub Pages branch")
-    deploy.add_argument("--remote")
-    deploy.add_argument("--branch")
-    deploy.add_argument("--cname")
-    deploy.add_argument("--dry-run", action="store_true")
+    deploy.add_argument("--remote", help="git remote to push to (default: origin)")
+    deploy.add_argument("--branch", help="Pages branch (default: gh-pages)")
+    deploy.add_argument("--cname", help="custom domain: written to CNAME, and the site's address")
+    deploy.add_argument("--dry-run", action="store_true", help="say what would be pushed")
     deploy.add_argument("--force", action="store_true", help="overwrite a foreign Pages branch")
     deploy.add_argument("--strict", action="store_true")
 

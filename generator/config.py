@@ -12,6 +12,7 @@ import yaml
 
 from .errors import Diagnostic, DigestError, error, warning
 from .slugs import slugify
+from .urls import BASE_URL_HINT, base_url_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,15 +137,18 @@ def parse_config(text: str, name: str = "digest.yaml") -> tuple[Config, list[Dia
     topics, tags = _taxonomy(data.get("taxonomy"), name, lines.get("taxonomy"), problems)
     values.update(topics=topics, tags=tags)
     values.update(_deploy(data.get("deploy"), name, lines.get("deploy"), problems))
-    if "base_url" in values and "://" not in values["base_url"]:
-        problems.append(
-            error(name, lines.get("base_url"), "base_url isn't a full URL", "write https://...")
-        )
+    if values.get("base_url") is not None:
+        problems += _base_url(values["base_url"], name, lines.get("base_url"))
     errors = [p for p in problems if p.level == "error"]
     if errors:
         raise DigestError(*errors)
     values = {k: v for k, v in values.items() if v is not None}
     return Config(path=name, **values), problems
+
+
+def _base_url(value: str, name: str, line: int | None) -> list[Diagnostic]:
+    problem = base_url_problem(value)
+    return [error(name, line, problem, BASE_URL_HINT)] if problem else []
 
 
 def _key_lines(node: yaml.Node | None) -> dict[str, int]:

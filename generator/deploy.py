@@ -5,6 +5,10 @@ are hashed into the repository's object store, assembled in a throwaway index
 (GIT_INDEX_FILE), committed on top of the fetched remote branch and pushed by
 commit id. The working tree, the real index, HEAD, the branches and the stash
 are never written.
+
+A deploy first opens its target (the repository, the remote, the Pages branch as it is
+there), so that it can refuse before building: a branch it did not make, an unreachable
+remote, or a base_url that only works on this machine with no address to put in its place.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Diagnostic, DigestError, warning
+from .errors import Diagnostic, DigestError, info, warning
+from .urls import github_repository, is_local_url, pages_url
 
 TRAILER_KEY = "Deployed-by"
 TRAILER_VALUE = "paper-digest"
@@ -53,6 +58,27 @@ class DeployResult:
 
 
 @dataclass(frozen=True)
+class Target:
+    """Where a deploy publishes, found out before anything is built."""
+
+    repo: Path
+    options: DeployOptions
+    remote_url: str  # remote.<name>.url as the user wrote it, before any url.*.insteadOf
+    parent: str | None  # the tip of the remote Pages branch, None when it does not exist
+    domain: str | None  # the custom domain: --cname, else the one the last deploy published
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the site was built from: HEAD, its branch, and whether the tree had changes."""
+
+    commit: str | None
+    branch: str | None
+    dirty: bool
+
+
+@dataclass(frozen=True)
 class SiteFiles:
     """The files of the built site, as (path in the tree, path on disk), sorted by path."""
 
@@ -61,28 +87,73 @@ class SiteFiles:
 
 
 def deploy(
-    repo_dir: Path, output: Path, options: DeployOptions
+    repo_dir: Path, output: Path, options: DeployOptions, url: str | None = None
 ) -> tuple[DeployResult, list[Diagnostic]]:
     """Commit `output` on top of `options.remote`/`options.branch` and push it."""
+    return publish(open_target(repo_dir, options), output, url)
+
+
+def open_target(repo_dir: Path, options: DeployOptions) -> Target:
+    """Check the repository and the remote, and fetch the Pages branch as it is there."""
     if options.branch.startswith("refs/heads/"):  # a full ref name means the branch it names
         options = dataclasses.replace(options, branch=options.branch.removeprefix("refs/heads/"))
-    site = scan_output(output)
-    diagnostics = size_diagnostics(site.size, output)
     repo = _repository(repo_dir)
     _check_branch(repo, options.branch)
+    cname = normalise_cname(options.cname) if options.cname is not None else None
+    remote_url = _remote_url(repo, options.remote)
     parent = _fetch_remote_branch(repo, options)
-    if parent is not None:
-        diagnostics += _check_ownership(repo, parent, options)
+    diagnostics = _check_ownership(repo, parent, options) if parent is not None else []
+    domain = cname or (_published_cname(repo, parent) if parent is not None else None)
+    return Target(repo, options, remote_url, parent, domain, tuple(diagnostics))
+
+
+def site_url(
+    base_url: str, target: Target, where: str = "digest.yaml"
+) -> tuple[str, list[Diagnostic]]:
+    """The base_url to publish with: the configured one, unless it only works on this machine;
+    then the custom domain, or the address GitHub Pages gives the remote's repository."""
+    if not is_local_url(base_url):
+        return base_url, []
+    remote = f"remote {target.options.remote!r} ({target.remote_url})"
+    github = github_repository(target.remote_url)
+    if target.domain is not None:
+        url, why = f"https://{target.domain}/", f"the custom domain {target.domain}"
+    elif github is not None:
+        url, why = pages_url(*github), f"where GitHub Pages serves {remote}"
+    else:
+        raise DigestError.at(
+            where,
+            None,
+            f"base_url {base_url} only works on this machine, and {remote} is not on GitHub, "
+            "so the site's address is unknown: feeds, sitemap and canonical links would point "
+            "nowhere; nothing was built or pushed",
+            "set base_url in digest.yaml to the address the site is served from, "
+            "or pass --cname DOMAIN",
+        )
+    note = (
+        f"base_url {base_url} only works on this machine; publishing for {url}, {why} "
+        f"(to say so yourself, set `base_url: {url}` in {where})"
+    )
+    return url, [info(where, None, note)]
+
+
+def publish(
+    target: Target, output: Path, url: str | None = None
+) -> tuple[DeployResult, list[Diagnostic]]:
+    """Commit the built `output` on top of the target's Pages branch and push it."""
+    repo, options, parent = target.repo, target.options, target.parent
+    site = scan_output(output)
+    diagnostics = [*target.diagnostics, *size_diagnostics(site.size, output)]
     cname = normalise_cname(options.cname) if options.cname is not None else None
     tree, files = _write_tree(repo, site, parent, cname)
     if parent is not None and tree == _git(repo, ["rev-parse", f"{parent}^{{tree}}"]):
-        return _unchanged(parent, files, options), diagnostics
+        return _unchanged(parent, files, target, url), diagnostics
+    source = _source(repo)
     if options.dry_run:
-        return _dry_run(parent, files, options), diagnostics
-    source = _source_commit(repo)
+        return _dry_run(files, target, source, url), diagnostics
     commit = _commit(repo, tree, parent, source, options.branch)
     _push(repo, commit, options)
-    return _published(commit, files, source, options), diagnostics
+    return _published(commit, files, target, source, url), diagnostics
 
 
 # -- the output folder -------------------------------------------------------
@@ -235,15 +306,22 @@ def _check_branch(repo: Path, branch: str) -> None:
         raise DigestError.at("--branch", None, f"{branch!r} is not a valid branch name")
 
 
-def _fetch_remote_branch(repo: Path, options: DeployOptions) -> str | None:
-    """Copy the remote Pages branch into a private ref; return its tip, None if it is absent."""
-    if not _succeeds(repo, ["remote", "get-url", options.remote]):
+def _remote_url(repo: Path, remote: str) -> str:
+    # The URL as configured: `git remote get-url` would apply url.<base>.insteadOf, and the
+    # site's address is that of the repository the user named.
+    url = _git(repo, ["config", "--get", f"remote.{remote}.url"], check=False)
+    if not url:
         raise DigestError.at(
             str(repo),
             None,
-            f"no git remote named {options.remote!r}",
-            f"add one with `git remote add {options.remote} <url>`",
+            f"no git remote named {remote!r}",
+            f"add one with `git remote add {remote} <url>`",
         )
+    return url
+
+
+def _fetch_remote_branch(repo: Path, options: DeployOptions) -> str | None:
+    """Copy the remote Pages branch into a private ref; return its tip, None if it is absent."""
     ref = f"refs/heads/{options.branch}"
     try:
         listing = _git(repo, ["ls-remote", options.remote, ref])
@@ -337,21 +415,47 @@ def _extra_files(
     return extra
 
 
+def _published_cname(repo: Path, parent: str) -> str | None:
+    text = _git(repo, ["cat-file", "blob", f"{parent}:CNAME"], check=False).strip()
+    try:
+        return normalise_cname(text) if text else None
+    except DigestError:
+        return None
+
+
 def _hash_text(repo: Path, text: str) -> str:
     return _git(repo, ["hash-object", "-w", "--stdin"], stdin=text)
 
 
-def _source_commit(repo: Path) -> str | None:
-    return _git(repo, ["rev-parse", "--verify", "--quiet", "HEAD"], check=False) or None
+def _source(repo: Path) -> Source:
+    commit = _git(repo, ["rev-parse", "--verify", "--quiet", "HEAD"], check=False) or None
+    branch = _git(repo, ["symbolic-ref", "--short", "--quiet", "HEAD"], check=False) or None
+    # --no-optional-locks: `status` would otherwise refresh the user's index file.
+    status = _git(repo, ["--no-optional-locks", "status", "--porcelain"], check=False)
+    return Source(commit, branch, bool(status))
 
 
-def _commit(repo: Path, tree: str, parent: str | None, source: str | None, branch: str) -> str:
-    subject = f"Deploy {source[:12]} to {branch}" if source else f"Deploy to {branch}"
-    trailers = [f"Source-commit: {source}"] if source else []
-    trailers.append(f"{TRAILER_KEY}: {TRAILER_VALUE}")
-    message = f"{subject}\n\n" + "\n".join(trailers) + "\n"
+def _commit(repo: Path, tree: str, parent: str | None, source: Source, branch: str) -> str:
+    message = commit_message(source, branch)
     parents = ["-p", parent] if parent else []
     return _git(repo, ["commit-tree", tree, *parents], stdin=message, env=_identity_env(repo))
+
+
+def commit_message(source: Source, branch: str) -> str:
+    """Names the commit the site was built from, unless the tree had changes: then it says
+    so, and names the commit they were made on."""
+    head = source.commit
+    if head is None:
+        subject, trailers = f"Deploy to {branch}", []
+    elif source.dirty:
+        subject = f"Deploy uncommitted changes on top of {head[:12]} to {branch}"
+        trailers = [f"Source-parent: {head}", "Source-dirty: true"]
+    else:
+        subject, trailers = f"Deploy {head[:12]} to {branch}", [f"Source-commit: {head}"]
+    if source.branch:
+        trailers.append(f"Source-branch: {source.branch}")
+    trailers.append(f"{TRAILER_KEY}: {TRAILER_VALUE}")
+    return f"{subject}\n\n" + "\n".join(trailers) + "\n"
 
 
 def _identity_env(repo: Path) -> dict[str, str]:
@@ -386,27 +490,49 @@ def _push(repo: Path, commit: str, options: DeployOptions) -> None:
 # -- results -----------------------------------------------------------------
 
 
-def _unchanged(parent: str, files: int, options: DeployOptions) -> DeployResult:
+def _unchanged(parent: str, files: int, target: Target, url: str | None) -> DeployResult:
+    options = target.options
     prefix = "Dry run: " if options.dry_run else ""
     message = (
         f"{prefix}Nothing changed since the last deploy ({parent[:12]} on "
         f"{options.remote}/{options.branch}); no commit made, nothing pushed."
     )
+    message += _where(target, url)
     return DeployResult(committed=False, commit=None, files=files, pushed=False, message=message)
 
 
-def _dry_run(parent: str | None, files: int, options: DeployOptions) -> DeployResult:
+def _dry_run(files: int, target: Target, source: Source, url: str | None) -> DeployResult:
+    options = target.options
     where = f"{options.remote}/{options.branch}"
-    target = f"on top of {parent[:12]}" if parent else "as its first commit"
-    message = (
-        f"Dry run: would commit {files} files to {where} {target}; nothing was committed or pushed."
-    )
+    on = f"on top of {target.parent[:12]}" if target.parent else "as its first commit"
+    message = f"Dry run: would commit {files} files to {where} {on}; nothing committed or pushed."
+    message += _where(target, url, source)
     return DeployResult(committed=False, commit=None, files=files, pushed=False, message=message)
 
 
-def _published(commit: str, files: int, source: str | None, options: DeployOptions) -> DeployResult:
-    origin = f" (built from {source[:12]})" if source else ""
-    message = (
-        f"Published {files} files to {options.remote}/{options.branch} as {commit[:12]}{origin}."
-    )
+def _published(
+    commit: str, files: int, target: Target, source: Source, url: str | None
+) -> DeployResult:
+    options = target.options
+    message = f"Published {files} files to {options.remote}/{options.branch} as {commit[:12]}."
+    message += _where(target, url, source)
     return DeployResult(committed=True, commit=commit, files=files, pushed=True, message=message)
+
+
+def _where(target: Target, url: str | None, source: Source | None = None) -> str:
+    """The report's lines after the first: remote, source, address, like mkdocs gh-deploy's."""
+    options = target.options
+    lines = [f"  branch:  {options.branch} of remote {options.remote} ({target.remote_url})"]
+    if source is not None:
+        lines.append(f"  source:  {describe_source(source)}")
+    if url:
+        lines.append(f"  site:    {url} (live once GitHub Pages has published the branch)")
+    return "\n" + "\n".join(lines)
+
+
+def describe_source(source: Source) -> str:
+    if source.commit is None:
+        return "no commit yet (the site was built from uncommitted files)"
+    on = f" on {source.branch}" if source.branch else " (detached HEAD)"
+    changes = ", with uncommitted changes" if source.dirty else ", a clean tree"
+    return f"{source.commit[:12]}{on}{changes}"

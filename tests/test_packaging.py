@@ -74,7 +74,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         PIP_TIMEOUT="20",
         PIP_RETRIES="1",
     )
-    (built,) = dist.glob("paper_digest-*.whl")
+    (built,) = dist.glob("paper_digest_ssg-*.whl")
     return built
 
 

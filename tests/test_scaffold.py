@@ -14,11 +14,13 @@ from generator.build import build_site
 from generator.cli import main
 from generator.config import load_config, parse_config
 from generator.errors import DigestError
+from generator.pin import WHEEL_DIR
 from generator.scaffold import FILES, new_site
 
 ROOT = Path(__file__).resolve().parents[1]
 SCAFFOLD = ROOT / "generator" / "scaffold"
 CREATED = [relative for relative, _ in FILES]
+WHEEL = f"{WHEEL_DIR}/paper_digest_ssg-0.1.0-py3-none-any.whl"  # the running, editable install
 
 
 class Links(HTMLParser):
@@ -55,15 +57,19 @@ def site(tmp_path: Path) -> Path:
 
 def test_creates_every_file(site: Path) -> None:
     found = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
-    assert found == sorted(CREATED)
+    assert found == sorted([*CREATED, "requirements.txt", "README.md", WHEEL])
     assert (site / "content" / "papers" / ".gitkeep").read_bytes() == b""
 
 
 def test_reports_each_file_then_the_next_step(tmp_path: Path) -> None:
     root = tmp_path / "mysite"
     lines = new_site(root)
-    assert lines == [f"created {root / relative}" for relative in CREATED] + [
-        f"next: cd {root} && digest build"
+    assert lines == [
+        *(f"created {root / relative}" for relative in CREATED),
+        f"created {root / 'requirements.txt'}: paper-digest-ssg 0.1.0 pinned as a wheel: {WHEEL}",
+        f"created {root / 'README.md'}",
+        f"created {root / WHEEL}",
+        f"next: cd {root} && digest build",
     ]
 
 
@@ -106,12 +112,28 @@ def test_gitignore_keeps_build_output_out(site: Path) -> None:
     assert ".digest-cache/" in lines
 
 
-def test_requirements_install_paper_digest(site: Path) -> None:
+def test_requirements_install_the_running_generator_from_the_site(site: Path) -> None:
     lines = (site / "requirements.txt").read_text(encoding="utf-8").splitlines()
     requirements = [line for line in lines if line.strip() and not line.startswith("#")]
-    assert requirements == ["paper-digest"]
+    assert requirements == [f"./{WHEEL}"]
+    assert (site / WHEEL).stat().st_size > 50_000
     comments = "\n".join(line for line in lines if line.startswith("#"))
-    assert "git+https://" in comments
+    assert "git+https://" in comments  # the other way, explained
+    assert "digest upgrade-pin" in comments
+    assert "paper-digest there is another project's" in comments
+
+
+def test_the_readme_says_which_pin_and_how_to_change_it(site: Path) -> None:
+    text = " ".join((site / "README.md").read_text(encoding="utf-8").split())
+    assert f"made this site: paper-digest-ssg 0.1.0 pinned as a wheel: {WHEEL}." in text
+    assert "digest upgrade-pin" in text
+    assert "paper-digest-ssg==1.0" in text
+    assert "Dependabot" in text
+
+
+def test_the_new_site_does_not_ignore_its_pinned_wheel(site: Path) -> None:
+    ignored = (site / ".gitignore").read_text(encoding="utf-8").split()
+    assert not any(WHEEL.startswith(pattern.rstrip("*")) for pattern in ignored)
 
 
 def test_workflow_is_the_shipped_one_and_installs_the_requirements(site: Path) -> None:
@@ -122,7 +144,7 @@ def test_workflow_is_the_shipped_one_and_installs_the_requirements(site: Path) -
     steps = workflow["jobs"]["build"]["steps"]
     install = [s["run"] for s in steps if "pip install" in s.get("run", "")]
     assert len(install) == 1
-    assert "pip install -r requirements.txt" in install[0]
+    assert install[0].strip() == "python -m pip install -r requirements.txt"
     assert "deploy" in workflow["jobs"]
 
 

@@ -24,6 +24,7 @@ from generator.build import build_site
 from generator.cli import main
 
 SECRET = b"AWS_SECRET_ACCESS_KEY=do-not-publish-7f3a"
+GITHUB = "https://github.com/owner/repo.git"
 
 
 @pytest.fixture
@@ -37,6 +38,10 @@ def repo(tmp_path: Path) -> Path:
         b"---\ntitle: Private Draft\ndraft: true\n---\n" + SECRET + b"\n"
     )
     make_repo(root, tmp_path / "origin.git")
+    # origin named like a GitHub repository, so the deploy knows the site's address
+    # (digest.yaml keeps the local base_url); git sends it to the bare repository.
+    git(root, "config", f"url.{tmp_path / 'origin.git'}.insteadOf", GITHUB)
+    git(root, "remote", "set-url", "origin", GITHUB)
     (root / "untracked-notes.txt").write_bytes(SECRET)
     return root
 
