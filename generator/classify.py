@@ -9,9 +9,34 @@ from functools import lru_cache
 
 from .config import Config, Rule
 
+# Where a rule's words are found, and what that is worth. An abstract is read as its
+# background (the sentences before the paper speaks of itself: "Large language models have
+# ...") and its claims ("We propose ...", and what follows). A tag needs TAG_EVIDENCE: its
+# words in the title, or in two sentences of the claims, or in one and in the background.
+# The background alone, or a note that code is available, never tags a paper. A topic is
+# the one with the most evidence, every term of it counted.
 TITLE_WEIGHT = 3
+CLAIM_WEIGHT = 2
+OTHER_WEIGHT = 1
+TAG_EVIDENCE = 3
 MAX_TAGS = 6
+VERSION = "2"  # of the classification: bumped, it makes the builds' classification caches stale
 _TOKEN = re.compile(r"[a-z0-9]+")
+# words, and the full stops ending a sentence (followed by a space or the end)
+_TOKEN_STOP = re.compile(r"[a-z0-9]+|[.!?](?=\s|$)")
+_STOP = re.compile(r" [.!?] ")
+# a sentence of the paper's own claims: the paper is its subject
+_SUBJECT = re.compile(
+    r"(?:^| )(?:we|our|here|this (?:paper|work|study|survey|review|article|thesis|dissertation"
+    r"|book))(?: |$)"
+)
+# a note that code, data or models are available: no evidence of what the paper is about
+_AVAILABLE = re.compile(
+    r"(?:^| )(?:https?|github|www)(?: |$)| (?:is|are) (?:now |publicly |freely )?available"
+    r"| available (?:at|online|on|from) | will be (?:publicly )?(?:released|available|open)"
+    r"| (?:we |will )?(?:publicly )?(?:release|open source) (?:our|the|all|code)"
+    r"| codes? (?:is|are|and|will|can) "
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +52,28 @@ class Classification:
 
 def words(text: str) -> str:
     """Text as ` word word ` (accents folded, lowercase) so ` phrase ` matches whole words."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " " + " ".join(_TOKEN.findall(ascii_text.lower())) + " "
+    return " " + " ".join(_TOKEN.findall(_folded(text))) + " "
+
+
+def _folded(text: str) -> str:
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def sentences(abstract: str) -> tuple[str, str]:
+    """An abstract's claims and its background, each as made by `words` with ` . ` between
+    sentences (a phrase never spans two). The claims start at the first sentence the paper
+    is the subject of ("we ...", "this paper ..."), or at the first sentence when none is;
+    notes that code or data are available are left out."""
+    tokens = _TOKEN_STOP.findall(_folded(abstract))
+    texts = [s for s in _STOP.split(" " + " ".join(tokens) + " ") if not _AVAILABLE.search(s)]
+    for i, sentence in enumerate(texts):
+        if _SUBJECT.search(sentence):
+            break
+    else:
+        i = 0
+    return " " + " . ".join(texts[i:]) + " ", " " + " . ".join(texts[:i]) + " "
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,16 +85,22 @@ class _Index:
     starts: frozenset[str]
     phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]]  # first word → (term, " a b ")
     rules: int
+    spaced: dict[tuple[str, ...], str]  # term → " a b "
+    exclude: dict[int, tuple[str, ...]]  # rule → its excluded phrases, " a b "
 
 
 @lru_cache(maxsize=64)
 def _index(rules: tuple[Rule, ...]) -> _Index:
     terms: dict[tuple[str, ...], set[int]] = {}
+    exclude: dict[int, tuple[str, ...]] = {}
     for i, rule in enumerate(rules):
         for term in (*rule.keywords, *rule.phrases):
             key = tuple(words(term).split())
             if key:
                 terms.setdefault(key, set()).add(i)
+        spaced = tuple(words(phrase) for phrase in rule.exclude if words(phrase).strip())
+        if spaced:
+            exclude[i] = spaced
     single = frozenset(k[0] for k in terms if len(k) == 1)
     phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for key in terms:
@@ -57,7 +108,8 @@ def _index(rules: tuple[Rule, ...]) -> _Index:
             phrases.setdefault(key[0], []).append((key, f" {' '.join(key)} "))
     index = {k: tuple(sorted(v)) for k, v in terms.items()}
     by_start = {word: tuple(found) for word, found in phrases.items()}
-    return _Index(index, single, frozenset(phrases), by_start, len(rules))
+    spaced_terms = {k: f" {' '.join(k)} " for k in terms}
+    return _Index(index, single, frozenset(phrases), by_start, len(rules), spaced_terms, exclude)
 
 
 def _found(index: _Index, text: str) -> set[tuple[str, ...]]:
@@ -73,15 +125,43 @@ def _found(index: _Index, text: str) -> set[tuple[str, ...]]:
     return found
 
 
-def _scores(index: _Index, title: str, abstract: str) -> list[int]:
-    """Per rule of the index: each of its terms counts TITLE_WEIGHT if in the title, plus 1
-    if in the abstract (arguments as produced by `words`)."""
+def _outside(index: _Index, rule: int, term: tuple[str, ...], text: str) -> bool:
+    """Whether `term` is in `text` outside the rule's excluded phrases."""
+    for phrase in index.exclude[rule]:
+        if phrase in text:
+            text = text.replace(phrase, " | ")
+    return index.spaced[term] in text
+
+
+def _scores(index: _Index, title: str, abstract: str) -> tuple[list[int], list[int]]:
+    """Per rule of the index: the topic score (each of its terms counts TITLE_WEIGHT if in
+    the title, CLAIM_WEIGHT if in a claim sentence, OTHER_WEIGHT if in another sentence)
+    and the tag evidence (the same weights, once per place whatever the number of terms,
+    a claim counted per claim sentence). Arguments as made by `words` and `sentences`."""
     totals = [0] * index.rules
-    for weight, text in ((TITLE_WEIGHT, title), (1, abstract)):
+    evidence = [0] * index.rules
+    claims, others = sentences(abstract)
+    claimed: dict[int, list[tuple[str, ...]]] = {}
+    for weight, text in ((TITLE_WEIGHT, title), (CLAIM_WEIGHT, claims), (OTHER_WEIGHT, others)):
+        seen: set[int] = set()
         for term in _found(index, text):
             for i in index.terms[term]:
+                if i in index.exclude and not _outside(index, i, term, text):
+                    continue
                 totals[i] += weight
-    return totals
+                if i not in seen:
+                    seen.add(i)
+                    evidence[i] += weight
+                    if weight == CLAIM_WEIGHT:
+                        claimed[i] = [term]
+                elif weight == CLAIM_WEIGHT:
+                    claimed[i].append(term)
+    for i, terms in claimed.items():
+        if evidence[i] == CLAIM_WEIGHT:  # only in claims: how many claim sentences?
+            spaced = [index.spaced[t] for t in terms]
+            found = sum(any(s in f" {c} " for s in spaced) for c in claims.split(" . "))
+            evidence[i] = CLAIM_WEIGHT * found
+    return totals, evidence
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -107,17 +187,22 @@ def classify(
     extra: tuple = (),
     known: Taxonomy | None = None,
 ) -> Classification:
-    """The best-scoring topic (taxonomy order breaks ties; `Other` if none) and the best tags.
+    """The best-scoring topic (taxonomy order breaks ties; `Other` if none) and the tags with
+    enough evidence, in taxonomy order (the taxonomy lists the specific tags first: a card
+    shows the first three).
 
     A record's own `topic` wins; its own `tags` come first and are kept whatever the cap.
     `known`: `taxonomy(config)`, made once by a caller classifying many papers.
     """
     known = known if known is not None and known.config is config else taxonomy(config)
-    both = _scores(known.index, words(title), words(abstract))
-    topic_scores, tag_scores = both[: len(config.topics)], both[len(config.topics) :]
-    chosen = topic or _best_topic(config, topic_scores)
-    order = sorted(range(len(config.tags)), key=lambda i: (-tag_scores[i], i))
-    ranked = [config.tags[i].name for i in order if tag_scores[i] > 0]
+    totals, evidence = _scores(known.index, words(title), abstract)
+    chosen = topic or _best_topic(config, totals[: len(config.topics)])
+    first = len(config.topics)
+    ranked = [
+        rule.name
+        for i, rule in enumerate(config.tags, first)
+        if evidence[i] >= TAG_EVIDENCE
+    ]
     tags = _merge(known.canonical, list(extra), ranked)
     return Classification(chosen, tags)
 
