@@ -266,9 +266,14 @@ def _scores(index: _Index, title: str, abstract: str) -> tuple[list[int], dict[i
 def _in_two(index: _Index, rule: int, text: str, found: frozenset[Term]) -> bool:
     """Whether the rule's terms (of those `found` in `text`) are in two sentences of
     `text`, outside the phrases the rule excludes."""
+    terms = index.of_rule[rule].intersection(found)
     if rule in index.exclude:
         text = _without(index, rule, text)
-    spaced = [index.spaced[term] for term in index.of_rule[rule].intersection(found)]
+    elif len(terms) == 1:  # most often
+        for term in terms:
+            spaced = index.spaced[term]
+            return text.find(" . ", text.find(spaced), text.rfind(spaced)) >= 0
+    spaced = [index.spaced[term] for term in terms]
     at = [text.find(term) for term in spaced]
     if max(at) < 0:
         return False
