@@ -118,8 +118,8 @@ class _Index:
     vocabulary: frozenset[str]  # the single words, and the first two of every phrase
     phrases: dict[str, tuple[tuple[Term, str, str], ...]]  # first word → (term, 2nd, " a b ")
     spaced: dict[Term, str]  # term → " a b "
-    exclude: dict[int, tuple[str, ...]]  # rule → the phrases it excludes, " a b "
     excluders: dict[Term, frozenset[int]]  # excluded phrase → the rules excluding it
+    excluded_by: tuple[frozenset[Term], ...]  # rule → the phrases it excludes
     of_rule: tuple[frozenset[Term], ...]  # rule → its terms
     alone: dict[tuple[Term, int], Term]  # (term, rule) → the term for that rule alone
 
@@ -177,8 +177,10 @@ def _index(rules: tuple[Rule, ...], first_tag: int) -> _Index:
         ),
         phrases={word: tuple(found) for word, found in by_start.items()},
         spaced=spaced,
-        exclude=exclude,
         excluders={k: frozenset(v) for k, v in excluders.items()},
+        excluded_by=tuple(
+            frozenset(k for k, of in excluders.items() if i in of) for i in range(len(rules))
+        ),
         of_rule=tuple(map(frozenset, of_rule)),
         alone=alone,
     )
@@ -200,11 +202,12 @@ def _found(index: _Index, text: str, tokens: list[str] | None = None) -> frozens
     return found.union(phrases) if phrases else found
 
 
-def _without(index: _Index, rule: int, text: str) -> str:
-    """`text` with the rule's excluded phrases blanked out, every character in its place."""
-    for phrase in index.exclude[rule]:
-        if phrase in text:
-            text = text.replace(phrase, " " + "|" * (len(phrase) - 2) + " ")
+def _without(index: _Index, rule: int, text: str, found: frozenset[Term]) -> str:
+    """`text` with the phrases the rule excludes (of those `found` in it) blanked out, every
+    character in its place."""
+    for key in index.excluded_by[rule].intersection(found):
+        phrase = index.spaced[key]
+        text = text.replace(phrase, " " + "|" * (len(phrase) - 2) + " ")
     return text
 
 
@@ -223,7 +226,7 @@ def _unexcluded(index: _Index, found: frozenset[Term], text: str) -> frozenset[T
         for i in rules:
             if i in blocked:
                 if i not in cleaned:
-                    cleaned[i] = _without(index, i, text)
+                    cleaned[i] = _without(index, i, text, found)
                 if index.spaced[term] not in cleaned[i]:
                     continue
             kept.add(index.alone[term, i] if len(rules) > 1 else term)
@@ -267,8 +270,8 @@ def _in_two(index: _Index, rule: int, text: str, found: frozenset[Term]) -> bool
     """Whether the rule's terms (of those `found` in `text`) are in two sentences of
     `text`, outside the phrases the rule excludes."""
     terms = index.of_rule[rule].intersection(found)
-    if rule in index.exclude:
-        text = _without(index, rule, text)
+    if not index.excluded_by[rule].isdisjoint(found):
+        text = _without(index, rule, text, found)
     elif len(terms) == 1:  # most often
         for term in terms:
             spaced = index.spaced[term]
