@@ -23,6 +23,7 @@ import jinja2
 from . import orphans
 from .ahead import Ahead
 from .cache import load_cache, save_cache
+from .classify import VERSION as CLASSIFY_VERSION
 from .config import Config, load_config
 from .errors import Diagnostic, DigestError, info
 from .exports import Export, cite_export, cite_keys, exports, sitemap_export
@@ -308,7 +309,9 @@ def keep_broken(writer: Writer, slugs: set[str]) -> None:
 
 
 def taxonomy_stamp(config: Config) -> str:
-    return digest(GENERATOR_VERSION, config.topics, config.tags, config.other_topic)
+    return digest(
+        GENERATOR_VERSION, CLASSIFY_VERSION, config.topics, config.tags, config.other_topic
+    )
 
 
 def render_site(

@@ -17,12 +17,15 @@ from .urls import BASE_URL_HINT, base_url_problem
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A topic or a tag: its display name and the words and phrases that select it."""
+    """A topic or a tag: its display name, the words and phrases that select it, and the
+    phrases in which those words do not count (`exclude`: "anomaly detection" for a rule
+    selected by "detection")."""
 
     name: str
     slug: str
     keywords: tuple[str, ...] = ()
     phrases: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
 
 # Searches for a paper by its title, shown on its page (`paper_links:` replaces them).
@@ -271,7 +274,8 @@ def _rules(
                     name,
                     line,
                     f"taxonomy.{kind}: {item!r} is not a rule",
-                    "write `- name: X` with `keywords: [...]` and/or `phrases: [...]`",
+                    "write `- name: X` with `keywords: [...]` and/or `phrases: [...]`"
+                    " (and `exclude: [...]`)",
                 )
             )
         else:
@@ -284,10 +288,17 @@ def _rule(item: Any) -> Rule | None:
         return None
     words = item.get("keywords") or []
     phrases = item.get("phrases") or []
-    if not isinstance(words, list) or not isinstance(phrases, list):
+    exclude = item.get("exclude") or []
+    if not all(isinstance(terms, list) for terms in (words, phrases, exclude)):
         return None
     name = item["name"].strip()
-    return Rule(name, slugify(name), tuple(map(str, words)), tuple(map(str, phrases)))
+    return Rule(
+        name,
+        slugify(name),
+        tuple(map(str, words)),
+        tuple(map(str, phrases)),
+        tuple(map(str, exclude)),
+    )
 
 
 def _deploy(value: Any, name: str, line: int | None, problems: list[Diagnostic]) -> dict[str, Any]:
