@@ -19,6 +19,7 @@ import yaml
 from .errors import Diagnostic, error
 from .front import read_front
 from .models import Record
+from .temps import SUFFIX, temp_prefix
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -129,7 +130,7 @@ def open_atomic(path: Path, durable: bool = True) -> Iterator[BinaryIO]:
         mode: int | None = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         mode = None
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, temp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle

@@ -569,6 +569,11 @@ def watch_layout(root: Path, config_path: Path) -> Layout:
     return Layout(root=root, config=config_path, themes=tuple(themes))
 
 
+# seconds Ctrl-C waits for a build under way to end before exiting (a killed build's
+# workers are stopped, its files are whole, and the next build sweeps what it left)
+STOP_WAIT = 0.5
+
+
 def serve(
     root: Path, config_path: Path, *, host: str = "127.0.0.1", port: int = 8000, poll: bool = False
 ) -> int:
@@ -600,10 +605,11 @@ def serve(
         with _ignoring_sigint():
             debouncer.close()
             site.close()
+            session.close()
             watcher.stop()
             server.server_close()
-            if builder.is_alive():
-                builder.join(timeout=10)
+            if builder.is_alive():  # a build under way: its workers are stopped at exit
+                builder.join(timeout=STOP_WAIT)
             last_good.remove()
     print("\nStopped. Bye!", flush=True)
     return 0

@@ -200,7 +200,7 @@ def test_the_lock_holds_a_second_build_until_the_first_is_done(
     (root / ".digest-cache").mkdir()
     tally.tried()
     with (root / ".digest-cache" / "build.lock").open("w") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
+        fcntl.lockf(held, fcntl.LOCK_EX)  # a record lock, as lock.py takes it
         proc = subprocess.Popen(
             [sys.executable, "-m", "generator.cli", "build"],
             cwd=root,
