@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from .errors import Diagnostic, DigestError, error, warning
+from .reading import read_input
 from .slugs import slugify
 from .urls import BASE_URL_HINT, base_url_problem
 
@@ -86,6 +87,7 @@ _SCALARS: dict[str, type] = {
 _KNOWN = (*_SCALARS, "listing_years", "listing_chrome", "paper_links", "taxonomy", "deploy")
 
 
+CONFIG_BYTES = 4 << 20  # digest.yaml; a taxonomy of thousands of topics is under 1 MB
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when PyYAML has it
 
 
@@ -96,7 +98,7 @@ def load_config(
     keeps the last text parsed (a session reads the file at every build)."""
     name = path.name
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_input(path, limit=CONFIG_BYTES).decode("utf-8-sig")  # not /dev/zero
     except FileNotFoundError as exc:
         hint = "run `digest new DIR` to start a site, or pass -c PATH"
         raise DigestError.at(name, None, "no configuration file", hint) from exc

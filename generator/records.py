@@ -19,6 +19,7 @@ import yaml
 from .errors import Diagnostic, error
 from .front import read_front
 from .models import Record
+from .reading import read_input, site_root
 from .temps import SUFFIX, temp_prefix
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -54,10 +55,15 @@ def read_record(path: Path, name: str | None = None) -> tuple[Record | None, lis
     """A record, or None with an error naming `file:line:col` when it cannot be read."""
     shown = name or path.name
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = _universal_newlines(read_input(path, site_root(path)).decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         return None, [error(shown, None, f"cannot read this record: {exc}", "fix or delete it")]
     return parse_record(text, path.stem, shown, path)
+
+
+def _universal_newlines(text: str) -> str:
+    """CRLF and CR as LF, as a file read as text gives them."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def parse_record(

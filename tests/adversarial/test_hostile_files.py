@@ -1,0 +1,98 @@
+"""Listings and records that are not plain files of the site: links leading out of it, a
+FIFO, /dev/zero, a file too big to read, and `-c` pointing at them. Each is one error
+naming it, nothing of it is published, and the rest of the site builds (issue 19)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hostile import Tally, guarded_build, make_root, time_limit
+
+from generator.cli import main
+from generator.reading import MAX_BYTES
+
+SECRET = "TOPSECRET-4c1d"
+SECRET_LISTING = f"Daily Papers\n\nApr 30\n\nThe {SECRET} Paper\n\nAn abstract of {SECRET}.\n"
+SECRET_RECORD = f"---\ntitle: The {SECRET} Record\nabstract: {SECRET}\n---\n{SECRET} notes\n"
+
+
+def _outside(root: Path, text: str) -> Path:
+    secret = root.parent / f"secret-{len(text)}.txt"
+    secret.write_text(text)
+    return secret
+
+
+def link_out(path: Path, root: Path) -> None:
+    text = SECRET_RECORD if path.suffix == ".md" else SECRET_LISTING
+    path.symlink_to(_outside(root, text))
+
+
+def link_zero(path: Path, root: Path) -> None:
+    path.symlink_to("/dev/zero")
+
+
+def fifo(path: Path, root: Path) -> None:
+    os.mkfifo(path)
+
+
+def too_big(path: Path, root: Path) -> None:
+    with path.open("wb") as file:  # sparse: no disk used
+        file.truncate(MAX_BYTES + 1)
+
+
+def link_proc(path: Path, root: Path) -> None:
+    path.symlink_to("/proc/self/environ")
+
+
+MAKERS: list[Callable[[Path, Path], None]] = [link_out, link_zero, fifo, too_big, link_proc]
+
+
+@pytest.mark.parametrize("kind", ["content/listings/bad.txt", "content/papers/bad.md"])
+@pytest.mark.parametrize("make", MAKERS, ids=lambda f: f.__name__)
+def test_a_file_that_is_not_the_sites_own_is_one_error_and_skipped(
+    kind: str, make: Callable[[Path, Path], None], tmp_path: Path, tally: Tally
+) -> None:
+    root = make_root(tmp_path / "site-root")
+    make(root / kind, root)
+    tally.tried()
+    started = time.monotonic()
+    try:
+        with time_limit(60):
+            result = guarded_build(root, tally)
+    except Exception:
+        tally.note("hangs", f"{kind} made by {make.__name__}: the build did not finish")
+        raise
+    name = Path(kind).name
+    errors = [d for d in result.diagnostics if d.level == "error"]
+    assert [d.path.rsplit("/", 1)[-1] for d in errors] == [name], [d.format() for d in errors]
+    assert time.monotonic() - started < 60
+    published = [
+        p for p in (root / "site").rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()
+    ]
+    assert published == [], f"{kind} ({make.__name__}) was published"
+    assert (root / "site" / "index.html").is_file() and result.papers > 10
+
+
+def test_a_link_inside_the_site_is_followed(tmp_path: Path, tally: Tally) -> None:
+    root = make_root(tmp_path / "site-root", records={"kept.md": SECRET_RECORD})
+    (root / "content" / "papers" / "linked.md").symlink_to(root / "content" / "papers" / "kept.md")
+    tally.tried()
+    result = guarded_build(root, tally)
+    assert not [d.format() for d in result.diagnostics if d.level == "error"]
+
+
+@pytest.mark.parametrize("make", [link_zero, fifo, too_big], ids=lambda f: f.__name__)
+def test_a_config_that_is_not_a_file_is_a_one_line_error(
+    make: Callable[[Path, Path], None], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_root(tmp_path / "site-root")
+    config = root / "other.yaml"
+    make(config, root)
+    with time_limit(30):
+        code = main(["build", "-c", str(config)])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and len(err.splitlines()) == 1 and "configuration" in err, err
