@@ -60,7 +60,7 @@ from .search import index_site
 from .site import ModelMemo, Site, build_model
 from .uptodate import LastBuild, inputs_digest, output_intact
 from .workers import WRITE_THREADS, Job, draw, job_count
-from .write import Writer, WriteStats, check_output, writing
+from .write import Writer, WriteStats, check_output, check_owned, writing
 
 CACHE_DIR = ".digest-cache"
 
@@ -143,10 +143,12 @@ def build_site(
     search: bool = True,
     state: SessionState | None = None,
     changed: Collection[str] | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """Build the site under `root`; raise DigestError only when nothing can be built.
     A `state` carried from build to build lets each reuse the previous one's work, and
-    `changed` (when known) names every file changed since the last build of that state."""
+    `changed` (when known) names every file changed since the last build of that state.
+    `force` builds into an output folder that holds files this site did not make."""
     root = root.resolve()
     state_config = state.config if state is not None else None
     config, notes = load_config(config_path or root / "digest.yaml", state_config)
@@ -154,6 +156,7 @@ def build_site(
         config = dataclasses.replace(config, base_url=base_url.rstrip("/") + "/")
     out = (output or root / "site").resolve()
     check_output(root, out)
+    check_owned(out, root / CACHE_DIR, force)
     result = BuildResult(config=config, output=out, diagnostics=list(notes))
     timed = _Timer(result.timings)
     cache = root / CACHE_DIR

@@ -112,6 +112,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         clean=args.clean,
         jobs=args.jobs,
         progress=sys.stderr.isatty(),
+        force=args.force,
     )
     report(result.diagnostics)
     print(result.summary())
@@ -252,6 +253,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="fail on warnings")
     build.add_argument("--clean", action="store_true", help="ignore the build cache")
     build.add_argument("--jobs", type=int, default=0, help="render processes (0: all cores)")
+    build.add_argument(
+        "--force", action="store_true", help="build into a folder of files this site did not make"
+    )
 
     ingest = command("ingest", _cmd_ingest, "turn listings into records and say what changed")
     ingest.add_argument("--dry-run", action="store_true", help="write nothing")

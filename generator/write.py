@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import temps
 from .errors import DigestError
-from .manifest import Entry, Manifest, content_sha, entry_for
+from .manifest import Entry, Manifest, content_sha, entry_for, manifest_path
 from .temps import temp_name
 
 # The site's own folders, which an output folder may be neither nor lie inside.
@@ -63,6 +63,37 @@ def check_output(root: Path, output: Path) -> None:
             raise DigestError.at(str(output), None, f"the output folder is inside {what}", hint)
     if out.exists() and not out.is_dir():
         raise DigestError.at(str(output), None, "the output is a file, not a folder", hint)
+
+
+def check_owned(output: Path, cache: Path, force: bool = False) -> None:
+    """Refuse to write into a folder that holds files and was not made by a build of this
+    site, unless `force`: `-o ~/Documents` overwrote the user's files of the same names.
+    Made by one: the site's `cache` holds its manifest or the mark of a build that was
+    writing it (and was killed), or it holds the files every build writes."""
+    own = (manifest_path(cache, output), _writing_mark(cache, output))
+    if force or any(path.exists() for path in own) or _ours(output):
+        return
+    try:
+        with os.scandir(output) as entries:
+            found = sorted(e.name for e in entries)
+    except OSError:
+        return  # not there yet: made by this build
+    if found:
+        shown = ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
+        raise DigestError.at(
+            str(output),
+            None,
+            f"the output folder holds files this site did not make ({shown})",
+            "pick an empty or new folder, or pass --force to build into it anyway",
+        )
+
+
+# Written by every build: a folder holding them all was made by one.
+_EVERY_BUILD = ("index.html", "papers.json", "sitemap.xml")
+
+
+def _ours(output: Path) -> bool:
+    return all(os.path.isfile(os.path.join(output, name)) for name in _EVERY_BUILD)
 
 
 def safe_path(base: Path, relative: str) -> str:
@@ -258,13 +289,16 @@ def writing(cache: Path, output: Path) -> Iterator[list[str] | None]:
     when the next build starts means that build was killed midway (SIGKILL, a power cut):
     its temporary files are swept first, so none stays in the site or gets deployed. What
     was swept is yielded, relative to `output`; None when the last build was not cut short."""
-    name = hashlib.blake2b(str(output).encode(), digest_size=8).hexdigest()
-    mark = cache / f"writing-{name}"
+    mark = _writing_mark(cache, output)
     swept = sweep_leftovers(output) if mark.exists() else None
     cache.mkdir(parents=True, exist_ok=True)
     mark.touch()
     yield swept
     mark.unlink(missing_ok=True)
+
+
+def _writing_mark(cache: Path, output: Path) -> Path:
+    return cache / f"writing-{hashlib.blake2b(str(output).encode(), digest_size=8).hexdigest()}"
 
 
 def sweep_leftovers(output: Path) -> list[str]:
