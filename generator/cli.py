@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import orphans
-from .errors import Diagnostic, DigestError
+from .errors import Diagnostic, DigestError, error
 
 if TYPE_CHECKING:
     from .ingest import IngestResult
@@ -122,6 +122,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
+    if not 0 <= args.port <= 65535:  # the socket module raised OverflowError: a traceback
+        message = f"--port {args.port}: a port is a number from 0 to 65535"
+        report([error("digest serve", None, message, "0 picks a free one")])
+        return EXIT_USAGE
     root, config_path = _root(args)
     return serve(root, config_path, host=args.host, port=args.port, poll=args.poll)
 

@@ -98,13 +98,51 @@ def parse_record(
         return None, [diag]
     except (ValueError, OverflowError, RecursionError) as exc:  # e.g. `published: 2024-02-30`
         hint = "fix the value; until then the paper is left out of the site, its file untouched"
-        return None, [error(shown, 1, f"a value in the front matter cannot be read: {exc}", hint)]
+        line = _unreadable_line(front)
+        return None, [
+            error(shown, line, f"a value in the front matter cannot be read: {exc}", hint)
+        ]
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
         return None, [error(shown, 2, "the front matter must be `field: value` lines")]
     body = text[closing + 5 :] if end != -1 else ""
     return Record(slug=slug, meta=meta, body=body, path=path), []
+
+
+def _unreadable_line(front: str) -> int:
+    """The line of the file holding the first value YAML parses but cannot make into a value
+    (a date such as 2024-02-30); 1 when not found. The front matter starts on line 2."""
+    try:
+        loader = _Loader(front)
+        try:
+            for node in _scalars(loader.get_single_node()):
+                try:
+                    loader.construct_object(node, deep=True)
+                except (ValueError, OverflowError):
+                    return int(node.start_mark.line) + 2
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, RecursionError):
+        pass
+    return 1
+
+
+def _scalars(node: yaml.Node | None) -> Iterator[yaml.ScalarNode]:
+    """The scalar nodes under `node`, in the order of the file."""
+    stack = [node] if node is not None else []
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # an alias: its node was met already
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            yield node
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
 
 
 def dump_record(record: Record) -> str:

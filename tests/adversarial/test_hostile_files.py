@@ -96,3 +96,89 @@ def test_a_config_that_is_not_a_file_is_a_one_line_error(
         code = main(["build", "-c", str(config)])
     err = capsys.readouterr().err.strip()
     assert code == 1 and len(err.splitlines()) == 1 and "configuration" in err, err
+
+
+# -- bad input that still crashed or hung (item 9) -----------------------------------------
+
+BOMB = "\n".join(
+    ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    + [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]" for i in range(1, 9)]
+)
+
+
+def _config_with(root: Path, old: str, new: str, head: str = "") -> Path:
+    config = root / "digest.yaml"
+    text = config.read_text()
+    assert old in text
+    config.write_text(head + text.replace(old, new, 1))
+    return config
+
+
+def _one_line_error(args: list[str], capsys: pytest.CaptureFixture[str], code: int = 1) -> str:
+    with time_limit(30):
+        found = main(args)
+    err = capsys.readouterr().err.strip()
+    assert found == code and len(err.splitlines()) == 1 and err.startswith("error: "), err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("description: ", "description: *l8\nold_description: "),  # a scalar
+        ("keywords:\n", "keywords: *l8\n    old_keywords:\n"),  # a topic's list
+    ],
+)
+def test_a_billion_laughs_in_digest_yaml_is_a_one_line_error(
+    old: str, new: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], tally: Tally
+) -> None:
+    root = make_root(tmp_path / "site-root", seed=False)
+    config = _config_with(root, old, new, head=BOMB + "\n")
+    tally.tried()
+    err = _one_line_error(["build", "-c", str(config)], capsys)
+    assert "aliases" in err
+
+
+def test_a_50_mb_description_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tally: Tally
+) -> None:
+    root = make_root(tmp_path / "site-root", seed=False)
+    config = _config_with(root, "description: ", "description: " + "x" * (50 << 20) + "\nx: ")
+    tally.tried()
+    _one_line_error(["build", "-c", str(config)], capsys)
+
+
+@pytest.mark.parametrize("port", ["-1", "65536", "99999999999999999999"])
+def test_a_port_out_of_range_is_a_one_line_usage_error(
+    port: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], tally: Tally
+) -> None:
+    root = make_root(tmp_path / "site-root", seed=False)
+    tally.tried()
+    _one_line_error(["serve", "-c", str(root / "digest.yaml"), "--port", port], capsys, 2)
+
+
+def test_a_full_disk_while_saving_the_ingest_cache_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tally: Tally, monkeypatch
+) -> None:
+    import errno
+
+    from generator import cache
+
+    root = make_root(tmp_path / "site-root")
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cache, "open_atomic", full)
+    tally.tried()
+    err = _one_line_error(["build", "-c", str(root / "digest.yaml")], capsys)
+    assert "No space left on device" in err and ".pickle" in err
+
+
+def test_an_invalid_date_in_a_record_is_reported_at_its_line(tmp_path: Path, tally: Tally) -> None:
+    text = "---\ntitle: Bad Day\nabstract: x\ntags:\n- a\npublished: 2024-02-30\n---\nNotes\n"
+    root = make_root(tmp_path / "site-root", records={"bad-day.md": text})
+    tally.tried()
+    result = guarded_build(root, tally)
+    found = [d for d in result.diagnostics if d.path == "content/papers/bad-day.md"]
+    assert [(d.level, d.line) for d in found] == [("error", 6)], [d.format() for d in found]
