@@ -9,7 +9,7 @@ import hashlib
 import re
 import reprlib
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
@@ -417,12 +417,24 @@ def _topics(config: Config, papers: list[Paper]) -> tuple[Group, ...]:
     for paper in papers:
         by_topic[paper.topic].append(paper)
     order = [rule.name for rule in config.topics] + [config.other_topic]
-    extra = sorted(set(by_topic) - set(order), key=str.casefold)
-    return tuple(
-        Group(name, slugify(name, "topic"), tuple(by_topic[name]))
-        for name in [*order, *extra]
-        if by_topic.get(name)
-    )
+    extra = sorted(set(by_topic) - set(order), key=lambda name: (name.casefold(), name))
+    names = [name for name in [*order, *extra] if by_topic.get(name)]
+    # the taxonomy's topics first: a record's `topic: Efficient Models!` took the page of
+    # the topic Efficient Models (issue 19); it is efficient-models-2
+    slugs = _unique_slugs(names, "topic")
+    return tuple(Group(name, slugs[name], tuple(by_topic[name])) for name in names)
+
+
+def _unique_slugs(
+    names: Iterable[str], fallback: str, base: Callable[[str], str] = str
+) -> dict[str, str]:
+    """Each name's slug, the later of two that would be the same getting `-2`, `-3`..."""
+    taken: set[str] = set()
+    slugs = {}
+    for name in names:
+        slug = slugs[name] = unique(slugify(base(name), fallback), taken)
+        taken.add(slug)
+    return slugs
 
 
 def _tags(papers: list[Paper]) -> tuple[Group, ...]:
@@ -472,12 +484,9 @@ def _listings(
         for source in paper.sources:
             by_source[source].append(paper)
     names = sorted(by_source, key=lambda n: (listing_dates.get(n) or dt.date(1970, 1, 1), n))
+    # `news 1.txt`, `news-1.txt` and `News_1.md` shared one page: suffixed in the order of
+    # their names, which a listing's date does not change
+    slugs = _unique_slugs(sorted(by_source), "listing", lambda name: name.rsplit(".", 1)[0])
     return tuple(
-        Group(
-            name,
-            slugify(name.rsplit(".", 1)[0], "listing"),
-            tuple(by_source[name]),
-            listing_dates.get(name),
-        )
-        for name in names
+        Group(name, slugs[name], tuple(by_source[name]), listing_dates.get(name)) for name in names
     )
