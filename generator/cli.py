@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import orphans
-from .errors import Diagnostic, DigestError, error
+from .errors import Diagnostic, DigestError, error, printable
 
 if TYPE_CHECKING:
     from .ingest import IngestResult
@@ -39,9 +39,9 @@ def report(diagnostics: Sequence[Diagnostic], *, quiet_info: bool = False) -> No
     for diag in diagnostics:
         if diag.level == "info":
             if not quiet_info:
-                print(f"note: {diag.location()}: {diag.message}", file=sys.stderr)
+                print(printable(f"note: {diag.location()}: {diag.message}"), file=sys.stderr)
         else:
-            print(diag.format(), file=sys.stderr)
+            print(printable(diag.format()), file=sys.stderr)
 
 
 def finish(diagnostics: Sequence[Diagnostic], strict: bool, ok: bool = True) -> int:

@@ -125,11 +125,27 @@ def theme_dirs(root: Path, config: Config) -> list[Path]:
     the built-in theme of that name, then the built-in default theme."""
     builtin = builtin_themes()
     dirs = [root / "themes" / config.theme, builtin / config.theme, builtin / "default"]
+    plain = config.theme and not set("/\\").intersection(config.theme)
+    if not plain or config.theme.startswith(".") or not any(d.is_dir() for d in dirs[:2]):
+        raise _no_theme(config.theme, root, builtin)
     seen: list[Path] = []
     for d in dirs:
         if d.is_dir() and d not in seen:
             seen.append(d)
     return seen
+
+
+def _no_theme(name: str, root: Path, builtin: Path) -> DigestError:
+    """A theme that is neither the site's nor built in (it fell back to the default)."""
+    folders = [f for f in (builtin, root / "themes") if f.is_dir()]
+    found = {d.name for f in folders for d in f.iterdir() if d.is_dir()}
+    names = ", ".join(sorted(n for n in found if not n.startswith((".", "_"))))
+    return DigestError.at(
+        "digest.yaml",
+        None,
+        f"no theme named {name!r}",
+        f"use one of {names}, or make themes/{name}/",
+    )
 
 
 def make_env(root: Path, config: Config) -> jinja2.Environment:
