@@ -297,6 +297,11 @@ def writing(cache: Path, output: Path) -> Iterator[list[str] | None]:
     mark.unlink(missing_ok=True)
 
 
+def interrupted(cache: Path, output: Path) -> bool:
+    """Whether the last build writing `output` was cut short (or one is writing it now)."""
+    return _writing_mark(cache, output).exists()
+
+
 def _writing_mark(cache: Path, output: Path) -> Path:
     return cache / f"writing-{hashlib.blake2b(str(output).encode(), digest_size=8).hexdigest()}"
 

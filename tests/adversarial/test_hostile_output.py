@@ -381,3 +381,23 @@ def test_the_sweep_after_a_killed_build_removes_only_what_the_build_made(
     if gone:
         tally.note("lost_edits", f"the sweep deleted the user's {gone}")
     assert gone == []
+
+
+def test_digest_check_names_a_build_cut_short_and_the_next_build_repairs_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tally: Tally
+) -> None:
+    root = make_root(tmp_path / "site-root")
+    guarded_build(root, tally)
+    output = root / "site"
+    name = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
+    (root / ".digest-cache" / f"writing-{name}").touch()  # as a build killed midway leaves
+    (output / ".index.html.4194999.1.digest.tmp").write_bytes(b"<!DOCTYPE html><html><bo")
+    tally.tried()
+    config = str(root / "digest.yaml")
+    assert main(["check", "-c", config]) == 1
+    err = capsys.readouterr().err
+    assert "cut short" in err and "digest build" in err, err
+    assert main(["build", "-c", config]) == 0
+    assert leftovers(output) == []
+    capsys.readouterr()
+    assert main(["check", "-c", config]) == 0, capsys.readouterr().err
