@@ -153,9 +153,20 @@ def dump_record(record: Record) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so a crash leaves either the old or the new file whole."""
-    with open_atomic(path) as handle:
+    """Replace `path` with `data` so a crash leaves either the old or the new file whole. A
+    record that is a link to another file of the site is written through the link (it was
+    replaced by a plain file, and the file it led to kept the old text)."""
+    with open_atomic(_through_link(path)) as handle:
         handle.write(data)
+
+
+def _through_link(path: Path) -> Path:
+    """The file a link inside the site leads to; `path` itself for anything else."""
+    root = site_root(path)
+    if root is None or not path.is_symlink():
+        return path
+    real, site = os.path.realpath(path), os.path.realpath(root)
+    return Path(real) if os.path.commonpath([site, real]) == site else path
 
 
 @contextmanager

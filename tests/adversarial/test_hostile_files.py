@@ -5,6 +5,7 @@ naming it, nothing of it is published, and the rest of the site builds (issue 19
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -182,3 +183,23 @@ def test_an_invalid_date_in_a_record_is_reported_at_its_line(tmp_path: Path, tal
     result = guarded_build(root, tally)
     found = [d for d in result.diagnostics if d.path == "content/papers/bad-day.md"]
     assert [(d.level, d.line) for d in found] == [("error", 6)], [d.format() for d in found]
+
+
+def test_a_record_that_links_inside_the_site_is_updated_through_the_link(
+    tmp_path: Path, tally: Tally
+) -> None:
+    root = make_root(tmp_path / "site-root")
+    guarded_build(root, tally)
+    papers = root / "content" / "papers"
+    record = sorted(papers.glob("*.md"))[0]
+    kept = root / "notes" / record.name  # the user keeps the file elsewhere in the site
+    kept.parent.mkdir()
+    record.rename(kept)
+    record.symlink_to(Path("..", "..", "notes", record.name))
+    listings = root / "content" / "listings"
+    seed = next(listings.iterdir())
+    shutil.copy2(seed, listings / "again.txt")  # a second source for every paper
+    tally.tried()
+    guarded_build(root, tally)
+    assert record.is_symlink(), "the link was replaced by a plain file"
+    assert "again.txt" in kept.read_text(encoding="utf-8")
