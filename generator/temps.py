@@ -26,9 +26,14 @@ def temp_name(name: str, token: str) -> str:
 
 
 def is_leftover(name: str) -> bool:
-    """A temporary file of ours whose process is gone."""
+    """A temporary file of ours whose process is gone, or is this one: a sweep runs as a
+    build starts, holding the build lock, so none of this process's writes is under way (a
+    build in it was interrupted by an exception: serve, or a caller of build_site)."""
     found = _OURS.fullmatch(name)
-    return found is not None and not running(int(found["pid"]))
+    if found is None:
+        return False
+    pid = int(found["pid"])
+    return pid == os.getpid() or not running(pid)
 
 
 def running(pid: int) -> bool:
