@@ -149,7 +149,12 @@ class Pending:
 
     def done(self) -> bool:
         """True when `result` would not wait."""
-        return self.started and (self.process is None or self.receive.poll())
+        if not self.started or self.process is None:
+            return self.started
+        try:
+            return self.receive.poll()
+        except (OSError, ValueError):  # cancelled by another thread (serve stopping)
+            return True
 
     def result(self, texts: Texts) -> dict[str, tuple[str, ...]]:
         """The related papers of `texts`: those computed, if `texts` are what was given."""

@@ -18,6 +18,7 @@ import shutil
 import signal
 import socket
 import socketserver
+import subprocess
 import sys
 import threading
 import time
@@ -181,6 +182,30 @@ class LastGood:
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
         self.ready = False
+
+    def discard(self) -> None:
+        """Remove the copy without waiting: it is renamed aside and deleted by a detached
+        process (deleting thousands of links took seconds of serve's exit on Ctrl-C)."""
+        aside = self.path.with_name(f"{self.path.name}.old")
+        try:
+            self.path.rename(aside)
+        except OSError:
+            return self.remove()  # not there, or cannot be renamed
+        self.ready = False
+        _delete_detached(aside)
+
+
+def _delete_detached(folder: Path) -> None:
+    """Delete `folder` in a process of its own; if none can start, the next serve sweeps it
+    (_scratch_folder)."""
+    with contextlib.suppress(OSError):
+        subprocess.Popen(
+            [sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], True)", folder],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # not stopped by the Ctrl-C that stops serve
+        )
 
 
 def _relink(output: Path, copy: Path, paths: list[str], stop: Callable[[], bool]) -> None:
@@ -657,7 +682,7 @@ def serve(
             server.server_close()
             if builder.is_alive():  # a build under way: its workers are stopped at exit
                 builder.join(timeout=STOP_WAIT)
-            last_good.remove()
+            last_good.discard()
     print("\nStopped. Bye!", flush=True)
     return 0
 
@@ -667,7 +692,8 @@ def _scratch_folder(cache: Path) -> Path:
     folder = cache / "serve"
     if folder.is_dir():
         for old in folder.iterdir():
-            if old.name.isdigit() and not _alive(int(old.name)):
+            pid = old.name.removesuffix(".old")
+            if pid.isdigit() and (old.name != pid or not _alive(int(pid))):
                 shutil.rmtree(old, ignore_errors=True)
     return folder / str(os.getpid())
 
