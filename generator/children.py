@@ -85,7 +85,10 @@ def _prctl() -> Callable[..., int] | None:
 
 
 def _die_with(parent: int, prctl: Callable[..., int] | None) -> None:
-    """Be killed when the parent dies; exit now if it died before this was asked."""
+    """Be killed when the parent dies; exit now if it died before this was asked. (The
+    kernel sends the signal when the forking *thread* ends: a build forks from the thread
+    that waits for the child, a session's background job from serve's builder thread, which
+    lives as long as serve; a child killed early is computed again in the parent.)"""
     if prctl is not None:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
