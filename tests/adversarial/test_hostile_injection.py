@@ -137,7 +137,7 @@ def evil_record() -> str:
 def hostile_taxonomy() -> dict[str, Any]:
     taxonomy = yaml.safe_load((REPO / "digest.yaml").read_text(encoding="utf-8"))["taxonomy"]
     taxonomy["topics"].insert(0, {"name": HOSTILE_TOPIC, "keywords": ["payload"]})
-    taxonomy["tags"].append({"name": HOSTILE_TAG, "keywords": ["payload"]})
+    taxonomy["tags"].append({"name": HOSTILE_TAG, "keywords": ["hostile"]})  # in titles
     return taxonomy
 
 
