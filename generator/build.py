@@ -8,7 +8,6 @@ manifest is neither drawn nor written again.
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import gc
 import itertools
 import time
@@ -20,12 +19,12 @@ from pathlib import Path
 
 import jinja2
 
-from . import orphans
+from . import orphans, temps
 from .ahead import Ahead
 from .cache import load_cache, save_cache
 from .classify import VERSION as CLASSIFY_VERSION
 from .config import Config, load_config
-from .errors import Diagnostic, DigestError, info
+from .errors import Diagnostic, info
 from .exports import Export, cite_export, cite_keys, exports, sitemap_export
 from .ingest import IngestCache, IngestResult, ingest
 from .keys import (
@@ -42,6 +41,7 @@ from .keys import (
     paper_key,
     plan_keys,
 )
+from .lock import build_lock
 from .manifest import Manifest, load_manifest, save_manifest
 from .markup import highlight_css
 from .notes_edit import NotesEdit, notes_edits
@@ -60,7 +60,7 @@ from .search import index_site
 from .site import ModelMemo, Site, build_model
 from .uptodate import LastBuild, inputs_digest, output_intact
 from .workers import WRITE_THREADS, Job, draw, job_count
-from .write import Writer, WriteStats, check_output, writing
+from .write import Writer, WriteStats, check_output, check_owned, writing
 
 CACHE_DIR = ".digest-cache"
 
@@ -143,10 +143,12 @@ def build_site(
     search: bool = True,
     state: SessionState | None = None,
     changed: Collection[str] | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """Build the site under `root`; raise DigestError only when nothing can be built.
     A `state` carried from build to build lets each reuse the previous one's work, and
-    `changed` (when known) names every file changed since the last build of that state."""
+    `changed` (when known) names every file changed since the last build of that state.
+    `force` builds into an output folder that holds files this site did not make."""
     root = root.resolve()
     state_config = state.config if state is not None else None
     config, notes = load_config(config_path or root / "digest.yaml", state_config)
@@ -154,14 +156,17 @@ def build_site(
         config = dataclasses.replace(config, base_url=base_url.rstrip("/") + "/")
     out = (output or root / "site").resolve()
     check_output(root, out)
+    check_owned(out, root / CACHE_DIR, force)
     result = BuildResult(config=config, output=out, diagnostics=list(notes))
     timed = _Timer(result.timings)
-    with _lock(root), _fewer_collections(), writing(root / CACHE_DIR, out) as swept:
-        if swept:
-            result.diagnostics.append(_interrupted(out, swept))
+    cache = root / CACHE_DIR
+    with build_lock(cache), _fewer_collections(), writing(cache, out) as swept:
+        if swept is not None:  # the last build was cut short
+            swept += temps.sweep(root / "content" / "papers")
+            result.diagnostics.extend(_interrupted(out, swept))
         fresh_state = state is None
         inputs = ""
-        if fresh_state and not clean and not swept:
+        if fresh_state and not clean and swept is None:
             inputs = inputs_digest(
                 config_path or root / "digest.yaml",
                 [root / "content", root / "themes", builtin_themes()],
@@ -216,7 +221,6 @@ def build_site(
         result.papers = len(site.papers)
         state.last, state.site = None, site
         state.model_diagnostics = list(result.diagnostics)
-        cache = root / CACHE_DIR
         trusted = state.manifest is not None and not clean
         # --clean draws everything again, and still removes what the last build made
         previous = state.manifest or load_manifest(cache, out)
@@ -258,12 +262,16 @@ def _skipped(result: BuildResult, last: LastBuild, search: bool) -> BuildResult:
     return result
 
 
-def _interrupted(out: Path, swept: list[str]) -> Diagnostic:
-    return info(
-        str(out),
-        None,
-        f"the last build was interrupted; removed {len(swept)} temporary files it left",
-    )
+def _interrupted(out: Path, swept: list[str]) -> list[Diagnostic]:
+    if not swept:
+        return []
+    return [
+        info(
+            str(out),
+            None,
+            f"the last build was interrupted; removed {len(swept)} temporary files it left",
+        )
+    ]
 
 
 @dataclass(slots=True)
@@ -497,23 +505,6 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-@contextmanager
-def _lock(root: Path) -> Iterator[None]:
-    """Two builds of one site at once take turns."""
-    cache = root / CACHE_DIR
-    try:
-        cache.mkdir(exist_ok=True)
-        handle = (cache / "build.lock").open("w")
-    except OSError as exc:
-        raise DigestError.at(str(cache), None, f"cannot create the build lock: {exc}") from exc
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 class BuildSession:
     """Repeated builds of one site, as `digest serve` runs them: each `build()` reuses what
     the previous one computed and writes only changed files."""
@@ -544,6 +535,12 @@ class BuildSession:
             return None
         job.start()  # after the build that wanted it, which so shows its edit sooner
         return job.done()
+
+    def close(self) -> None:
+        """Stop what computes in the background (`digest serve` is stopping)."""
+        job, self.state.related_job = self.state.related_job, None
+        if job is not None:
+            job.cancel()
 
     def build(self, changed: Collection[str] = ()) -> BuildResult:
         """Build again; raise DigestError (with file:line) when the site cannot be built,
@@ -582,9 +579,10 @@ def redraw_notes(root: Path, out: Path, state: SessionState, edits: list[NotesEd
     result = BuildResult(last.config, out, papers=last.papers, pages=last.pages)
     result.diagnostics = list(state.model_diagnostics)
     state.last = None  # until this build succeeds
-    with _Timer(result.timings)("notes"), _lock(root), writing(root / CACHE_DIR, out) as swept:
-        if swept:
-            result.diagnostics.append(_interrupted(out, swept))
+    cache = root / CACHE_DIR
+    with _Timer(result.timings)("notes"), build_lock(cache), writing(cache, out) as swept:
+        if swept is not None:
+            result.diagnostics.extend(_interrupted(out, swept))
         replaced = {}
         for edit in edits:
             slug = edit.paper.slug

@@ -7,6 +7,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+from .errors import DigestError
 from .records import open_atomic
 
 CACHE_DIR = ".digest-cache"
@@ -25,9 +26,22 @@ def save_cache(root: Path, name: str, stamp: object, data: dict[Any, Any]) -> No
     """Save a cache; one that cannot be pickled (a record nested thousands of levels deep)
     is not saved, which costs the next build time, never its result."""
     folder = root / CACHE_DIR
-    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.pickle"
     try:  # streamed: at 100,000 papers the ingest cache pickles to hundreds of MB
-        with open_atomic(folder / f"{name}.pickle", durable=False) as handle:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open_atomic(path, durable=False) as handle:
             pickle.dump((stamp, data), handle, protocol=pickle.HIGHEST_PROTOCOL)
     except (RecursionError, pickle.PicklingError, TypeError):
-        (folder / f"{name}.pickle").unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+    except OSError as exc:  # a full disk: the old cache is whole (open_atomic)
+        raise unsaved(path, exc) from exc
+
+
+def unsaved(path: Path, exc: OSError) -> DigestError:
+    """The one-line error of a cache that cannot be saved (it printed a traceback)."""
+    return DigestError.at(
+        str(path),
+        None,
+        f"cannot save the build cache: {exc.strerror or exc}",
+        "free some disk space; the site's files are whole",
+    )

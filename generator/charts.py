@@ -47,17 +47,34 @@ def trend(name: str, papers: Iterable[Paper]) -> Trend:
     return Trend(name, tuple(sorted(counts.items())), undated)
 
 
+# Empty months drawn between two that hold papers; a longer stretch is cut out of the axis
+# (papers dated 1900 and 2999 drew 13,000 months in each topic's chart: a 29 MB page).
+LONGEST_GAP = 12
+
+
 def month_span(trends: Sequence[Trend]) -> list[Month]:
-    """Every month from the earliest to the latest of any series, none skipped."""
-    months = [m for t in trends for m, _ in t.counts]
-    if not months:
-        return []
-    (year, month), last = min(months), max(months)
-    out = []
-    while (year, month) <= last:
-        out.append((year, month))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    """The months that hold papers in any series, and the empty months between two of them
+    unless more than LONGEST_GAP in a row."""
+    out: list[Month] = []
+    for month in sorted({m for t in trends for m, _ in t.counts}):
+        gap = _months_between(out[-1], month) if out else []
+        if len(gap) <= LONGEST_GAP:
+            out.extend(gap)
+        out.append(month)
     return out
+
+
+def _months_between(first: Month, last: Month) -> list[Month]:
+    between = []
+    year, month = _next(first)
+    while (year, month) < last:
+        between.append((year, month))
+        year, month = _next((year, month))
+    return between
+
+
+def _next(month: Month) -> Month:
+    return (month[0] + 1, 1) if month[1] == 12 else (month[0], month[1] + 1)
 
 
 def month_name(month: Month) -> str:
@@ -179,8 +196,14 @@ class _Plot:
         return out
 
     def year_ticks(self, axis: float, label_y: float) -> list[str]:
-        """A tick and a label at each January (and at the first month), thinned to fit."""
-        starts = [i for i, (_, m) in enumerate(self.months) if m == 1 or i == 0]
+        """A tick and a label at each January, at the first month and after each cut (see
+        month_span), thinned to fit."""
+        months = self.months
+        starts = [
+            i
+            for i, month in enumerate(months)
+            if month[1] == 1 or i == 0 or _next(months[i - 1]) != month
+        ]
         every = max(1, round(len(starts) * 34 / max(self.right - self.left, 1)))
         out = []
         for n, i in enumerate(starts):

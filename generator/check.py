@@ -11,11 +11,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from .cache import CACHE_DIR
 from .config import Config, load_config
 from .errors import Diagnostic, DigestError, error, info, warning
 from .ingest import load_records
+from .lock import build_lock
 from .markup import render_abstract
 from .site import build_model
+from .write import interrupted
 
 # Attributes that make the browser fetch or navigate to a URL.
 URL_ATTRS = {
@@ -95,6 +98,16 @@ def check_site(
             error(_shown(root, out), None, "no built site here", "run `digest build` first")
         )
         return diagnostics, f"checked {records} records; no built site to check"
+    if interrupted(root / CACHE_DIR, out) and not _building(root / CACHE_DIR):
+        diagnostics.append(
+            error(
+                _shown(root, out),
+                None,
+                "the last build of this folder was cut short: it may mix pages of two builds "
+                "and link to pages not yet written",
+                "run `digest build`: the next build repairs it",
+            )
+        )
     served = base_url or served_base_url(out) or config.base_url
     if served != config.base_url:
         diagnostics.append(
@@ -108,6 +121,15 @@ def check_site(
         f"under {urlsplit(served).path or '/'}: {broken} broken"
     )
     return diagnostics, summary
+
+
+def _building(cache: Path) -> bool:
+    """Whether a build of the site runs now (it holds the build lock)."""
+    try:
+        with build_lock(cache, wait=0):
+            return False
+    except DigestError:
+        return True
 
 
 def _config(config_path: Path) -> tuple[Config, list[Diagnostic]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import orphans
-from .errors import Diagnostic, DigestError
+from .errors import Diagnostic, DigestError, error, printable
 
 if TYPE_CHECKING:
     from .ingest import IngestResult
@@ -39,9 +39,9 @@ def report(diagnostics: Sequence[Diagnostic], *, quiet_info: bool = False) -> No
     for diag in diagnostics:
         if diag.level == "info":
             if not quiet_info:
-                print(f"note: {diag.location()}: {diag.message}", file=sys.stderr)
+                print(printable(f"note: {diag.location()}: {diag.message}"), file=sys.stderr)
         else:
-            print(diag.format(), file=sys.stderr)
+            print(printable(diag.format()), file=sys.stderr)
 
 
 def finish(diagnostics: Sequence[Diagnostic], strict: bool, ok: bool = True) -> int:
@@ -112,6 +112,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         clean=args.clean,
         jobs=args.jobs,
         progress=sys.stderr.isatty(),
+        force=args.force,
     )
     report(result.diagnostics)
     print(result.summary())
@@ -121,6 +122,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
+    if not 0 <= args.port <= 65535:  # the socket module raised OverflowError: a traceback
+        message = f"--port {args.port}: a port is a number from 0 to 65535"
+        report([error("digest serve", None, message, "0 picks a free one")])
+        return EXIT_USAGE
     root, config_path = _root(args)
     return serve(root, config_path, host=args.host, port=args.port, poll=args.poll)
 
@@ -252,6 +257,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--strict", action="store_true", help="fail on warnings")
     build.add_argument("--clean", action="store_true", help="ignore the build cache")
     build.add_argument("--jobs", type=int, default=0, help="render processes (0: all cores)")
+    build.add_argument(
+        "--force", action="store_true", help="build into a folder of files this site did not make"
+    )
 
     ingest = command("ingest", _cmd_ingest, "turn listings into records and say what changed")
     ingest.add_argument("--dry-run", action="store_true", help="write nothing")

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from .errors import Diagnostic, DigestError, error, warning
+from .reading import read_input
 from .slugs import slugify
 from .urls import BASE_URL_HINT, base_url_problem
 
@@ -86,6 +87,7 @@ _SCALARS: dict[str, type] = {
 _KNOWN = (*_SCALARS, "listing_years", "listing_chrome", "paper_links", "taxonomy", "deploy")
 
 
+CONFIG_BYTES = 4 << 20  # digest.yaml; a taxonomy of thousands of topics is under 1 MB
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when PyYAML has it
 
 
@@ -96,7 +98,7 @@ def load_config(
     keeps the last text parsed (a session reads the file at every build)."""
     name = path.name
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_input(path, limit=CONFIG_BYTES).decode("utf-8-sig")  # not /dev/zero
     except FileNotFoundError as exc:
         hint = "run `digest new DIR` to start a site, or pass -c PATH"
         raise DigestError.at(name, None, "no configuration file", hint) from exc
@@ -122,6 +124,7 @@ def parse_config(text: str, name: str = "digest.yaml") -> tuple[Config, list[Dia
     if not isinstance(data, dict):
         raise DigestError.at(name, 1, "the configuration must be a mapping of keys to values")
     lines = _key_lines(node)
+    _refuse_expansions(data, name, lines)
     problems: list[Diagnostic] = []
     values: dict[str, Any] = {}
     for key, value in data.items():
@@ -152,6 +155,34 @@ def parse_config(text: str, name: str = "digest.yaml") -> tuple[Config, list[Dia
 def _base_url(value: str, name: str, line: int | None) -> list[Diagnostic]:
     problem = base_url_problem(value)
     return [error(name, line, problem, BASE_URL_HINT)] if problem else []
+
+
+# Values a key may hold once YAML's aliases are expanded: a "billion laughs" (nine lists of
+# nine aliases of the one before) hung the build that walked it.
+MOST_VALUES = 100_000
+
+
+def _refuse_expansions(data: dict[Any, Any], name: str, lines: dict[str, int]) -> None:
+    for key, value in data.items():
+        if _expanded(value, {}) > MOST_VALUES:
+            raise DigestError.at(
+                name,
+                lines.get(str(key)),
+                f"`{key}` holds over {MOST_VALUES:,} values once its YAML aliases are expanded",
+                "write the values out rather than repeat an alias such as *name",
+            )
+
+
+def _expanded(value: Any, sizes: dict[int, int]) -> int:
+    """How many values `value` holds, each alias counted as often as it is used (each
+    object's count worked out once, so a bomb is counted in a few steps)."""
+    if not isinstance(value, dict | list):
+        return 1
+    if id(value) not in sizes:
+        sizes[id(value)] = MOST_VALUES + 1  # until known: an alias to itself is too many
+        parts = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+        sizes[id(value)] = 1 + sum(_expanded(part, sizes) for part in parts)
+    return sizes[id(value)]
 
 
 def _key_lines(node: yaml.Node | None) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,6 +36,16 @@ class Diagnostic:
     def format(self) -> str:
         text = f"{self.level}: {self.location()}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
+
+
+# C0 and C1 controls and DEL: a file name, a request path or a record's key holding an
+# escape sequence could rewrite the terminal it was printed on (issue 19).
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character written as an escape (\\x1b)."""
+    return _CONTROLS.sub(lambda found: repr(found.group())[1:-1], text)
 
 
 def warning(path: str, line: int | None, message: str, hint: str = "") -> Diagnostic:

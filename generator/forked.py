@@ -8,10 +8,11 @@ always the function's result and any error it raises is raised here, as if never
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Generic, TypeVar
+
+from . import children
 
 T = TypeVar("T")
 
@@ -19,13 +20,9 @@ T = TypeVar("T")
 class Forked(Generic[T]):
     def __init__(self, compute: Callable[[], T]) -> None:
         self.compute = compute
-        self.process: multiprocessing.process.BaseProcess | None = None
+        self.process: children.Process | None = None
         try:
-            context = multiprocessing.get_context("fork")
-            self.receive, send = context.Pipe(duplex=False)
-            self.process = context.Process(target=_run, args=(compute, send), daemon=True)
-            self.process.start()
-            send.close()
+            self.process, self.receive = children.start(_run, (compute,))
         except OSError:  # no processes left: computed here when asked for
             self.process = None
 
@@ -42,15 +39,8 @@ class Forked(Generic[T]):
     def cancel(self) -> None:
         """Stop the process: its result is not wanted (the work that needed it failed)."""
         if self.process is not None:
-            stop(self.process, self.receive)
+            children.stop(self.process, self.receive)
             self.process = None
-
-
-def stop(process: multiprocessing.process.BaseProcess, receive: Connection) -> None:
-    """Stop a forked process whose result is no longer wanted, and close its pipe."""
-    process.terminate()
-    process.join()
-    receive.close()
 
 
 class Done(Generic[T]):

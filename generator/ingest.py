@@ -24,6 +24,7 @@ from .listings.dates import year_not_after
 from .listings.text import fold, fold_prefix
 from .markup import extract_links
 from .models import Entry, Listing, Record
+from .reading import read_input, site_root
 from .records import dump_record, read_record, write_atomic
 from .slugs import slugify, unique
 from .titles import infer_title
@@ -306,9 +307,11 @@ def _changed_names(
 
 
 def listing_paths(folder: Path) -> list[Path]:
+    """Every listing but hidden files and folders; a FIFO, a device or a link leading out
+    of the site is among them, to be refused with an error (reading.py), not passed over."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and not p.is_dir())
 
 
 # Listings of more bytes than this to parse are parsed in a forked process while the records
@@ -348,7 +351,7 @@ def _read_listings(
 
 def _read_bytes(path: Path) -> Read:
     try:
-        data = path.read_bytes()
+        data = read_input(path, site_root(path))
     except OSError as exc:
         return exc
     return data, hashlib.blake2b(data, digest_size=16).hexdigest()

@@ -9,6 +9,7 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cache import unsaved
 from .records import open_atomic
 
 FORMAT = 2
@@ -95,6 +96,10 @@ def load_manifest(cache: Path, output: Path) -> Manifest:
 
 
 def save_manifest(cache: Path, output: Path, manifest: Manifest) -> None:
-    cache.mkdir(parents=True, exist_ok=True)
-    with open_atomic(manifest_path(cache, output), durable=False) as handle:
-        pickle.dump((FORMAT, manifest), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    path = manifest_path(cache, output)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        with open_atomic(path, durable=False) as handle:
+            pickle.dump((FORMAT, manifest), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError as exc:  # a full disk: the old manifest is whole
+        raise unsaved(path, exc) from exc

@@ -19,6 +19,8 @@ import yaml
 from .errors import Diagnostic, error
 from .front import read_front
 from .models import Record
+from .reading import read_input, site_root
+from .temps import SUFFIX, temp_prefix
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -53,10 +55,15 @@ def read_record(path: Path, name: str | None = None) -> tuple[Record | None, lis
     """A record, or None with an error naming `file:line:col` when it cannot be read."""
     shown = name or path.name
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = _universal_newlines(read_input(path, site_root(path)).decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         return None, [error(shown, None, f"cannot read this record: {exc}", "fix or delete it")]
     return parse_record(text, path.stem, shown, path)
+
+
+def _universal_newlines(text: str) -> str:
+    """CRLF and CR as LF, as a file read as text gives them."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def parse_record(
@@ -91,13 +98,51 @@ def parse_record(
         return None, [diag]
     except (ValueError, OverflowError, RecursionError) as exc:  # e.g. `published: 2024-02-30`
         hint = "fix the value; until then the paper is left out of the site, its file untouched"
-        return None, [error(shown, 1, f"a value in the front matter cannot be read: {exc}", hint)]
+        line = _unreadable_line(front)
+        return None, [
+            error(shown, line, f"a value in the front matter cannot be read: {exc}", hint)
+        ]
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
         return None, [error(shown, 2, "the front matter must be `field: value` lines")]
     body = text[closing + 5 :] if end != -1 else ""
     return Record(slug=slug, meta=meta, body=body, path=path), []
+
+
+def _unreadable_line(front: str) -> int:
+    """The line of the file holding the first value YAML parses but cannot make into a value
+    (a date such as 2024-02-30); 1 when not found. The front matter starts on line 2."""
+    try:
+        loader = _Loader(front)
+        try:
+            for node in _scalars(loader.get_single_node()):
+                try:
+                    loader.construct_object(node, deep=True)
+                except (ValueError, OverflowError):
+                    return int(node.start_mark.line) + 2
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, RecursionError):
+        pass
+    return 1
+
+
+def _scalars(node: yaml.Node | None) -> Iterator[yaml.ScalarNode]:
+    """The scalar nodes under `node`, in the order of the file."""
+    stack = [node] if node is not None else []
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # an alias: its node was met already
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            yield node
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
 
 
 def dump_record(record: Record) -> str:
@@ -108,9 +153,20 @@ def dump_record(record: Record) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so a crash leaves either the old or the new file whole."""
-    with open_atomic(path) as handle:
+    """Replace `path` with `data` so a crash leaves either the old or the new file whole. A
+    record that is a link to another file of the site is written through the link (it was
+    replaced by a plain file, and the file it led to kept the old text)."""
+    with open_atomic(_through_link(path)) as handle:
         handle.write(data)
+
+
+def _through_link(path: Path) -> Path:
+    """The file a link inside the site leads to; `path` itself for anything else."""
+    root = site_root(path)
+    if root is None or not path.is_symlink():
+        return path
+    real, site = os.path.realpath(path), os.path.realpath(root)
+    return Path(real) if os.path.commonpath([site, real]) == site else path
 
 
 @contextmanager
@@ -129,7 +185,7 @@ def open_atomic(path: Path, durable: bool = True) -> Iterator[BinaryIO]:
         mode: int | None = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         mode = None
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, temp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle

@@ -7,15 +7,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import multiprocessing
-import multiprocessing.process
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from .forked import stop
+from . import children
 from .models import Paper
 from .records import write_atomic
 
@@ -131,7 +129,7 @@ class Pending:
         self.niceness = niceness  # of the forked process: a session's builds go first
         self.started = False
         self.found: dict[str, tuple[str, ...]] | None = None
-        self.process: multiprocessing.process.BaseProcess | None = None
+        self.process: children.Process | None = None
         if start:
             self.start()
 
@@ -146,19 +144,17 @@ class Pending:
         key = corpus_key(texts, count)
         self.found = _load(self.cache / CACHE_FILE, key) if count > 0 else {}
         if self.found is None:
-            context = multiprocessing.get_context("fork")
-            self.receive, send = context.Pipe(duplex=False)
-            self.process = context.Process(
-                target=_compute,
-                args=(self.cache / CACHE_FILE, key, texts, count, send, self.niceness),
-                daemon=True,
-            )
-            self.process.start()
-            send.close()
+            args = (self.cache / CACHE_FILE, key, texts, count, self.niceness)
+            self.process, self.receive = children.start(_compute, args)
 
     def done(self) -> bool:
         """True when `result` would not wait."""
-        return self.started and (self.process is None or self.receive.poll())
+        if not self.started or self.process is None:
+            return self.started
+        try:
+            return self.receive.poll()
+        except (OSError, ValueError):  # cancelled by another thread (serve stopping)
+            return True
 
     def result(self, texts: Texts) -> dict[str, tuple[str, ...]]:
         """The related papers of `texts`: those computed, if `texts` are what was given."""
@@ -178,12 +174,12 @@ class Pending:
     def cancel(self) -> None:
         """Stop a computation no longer wanted (the papers changed again meanwhile)."""
         if self.process is not None:
-            stop(self.process, self.receive)
+            children.stop(self.process, self.receive)
             self.process = None
 
 
 def _compute(
-    path: Path, key: str, texts: Texts, count: int, send: Connection, niceness: int = 0
+    path: Path, key: str, texts: Texts, count: int, niceness: int, send: Connection
 ) -> None:
     if niceness:
         os.nice(niceness)

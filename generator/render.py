@@ -125,11 +125,27 @@ def theme_dirs(root: Path, config: Config) -> list[Path]:
     the built-in theme of that name, then the built-in default theme."""
     builtin = builtin_themes()
     dirs = [root / "themes" / config.theme, builtin / config.theme, builtin / "default"]
+    plain = config.theme and not set("/\\").intersection(config.theme)
+    if not plain or config.theme.startswith(".") or not any(d.is_dir() for d in dirs[:2]):
+        raise _no_theme(config.theme, root, builtin)
     seen: list[Path] = []
     for d in dirs:
         if d.is_dir() and d not in seen:
             seen.append(d)
     return seen
+
+
+def _no_theme(name: str, root: Path, builtin: Path) -> DigestError:
+    """A theme that is neither the site's nor built in (it fell back to the default)."""
+    folders = [f for f in (builtin, root / "themes") if f.is_dir()]
+    found = {d.name for f in folders for d in f.iterdir() if d.is_dir()}
+    names = ", ".join(sorted(n for n in found if not n.startswith((".", "_"))))
+    return DigestError.at(
+        "digest.yaml",
+        None,
+        f"no theme named {name!r}",
+        f"use one of {names}, or make themes/{name}/",
+    )
 
 
 def make_env(root: Path, config: Config) -> jinja2.Environment:
@@ -175,6 +191,16 @@ def listing_label(group: Group) -> str:
         return _long_date(group.date)
     places = {p.affiliation for p in group.papers if p.affiliation}
     return places.pop() if len(places) == 1 else group.name
+
+
+def _filter_names(site: Site) -> dict[str, dict[str, str]]:
+    """The names the search page shows for the topic and tag filters, by slug. The index
+    holds only the slugs: Pagefind's default UI inserts a filter value as HTML, after
+    decoding it more than once, so no escaping of a name kept it from running (issue 19)."""
+    return {
+        "topic": {g.slug: g.name for g in site.topics},
+        "tag": {g.slug: g.name for g in site.tags},
+    }
 
 
 def _script_json(value: Any) -> str:
@@ -490,6 +516,7 @@ class Renderer:
             "archive_years": lambda year: _archive_years(site.months, year),
             "listing_topics": _listing_topics,
             "absolute": lambda path="": site.config.base_url.rstrip("/") + "/" + path,
+            "filter_names": lambda: _filter_names(site),
             "topic_trends": lambda: [trend(g.name, g.papers) for g in site.topics],
             "trend_chart": _bar_chart,
             "trends_chart": lambda trends, *args: _small_multiples(tuple(trends), *args),

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .children import dying_with_parent
 from .config import Config
 from .errors import Diagnostic, warning
 from .write import WriteStats, replace_tree
@@ -50,6 +51,7 @@ def index_site(output: Path, config: Config, stats: WriteStats) -> list[Diagnost
             text=True,
             timeout=900,
             check=False,
+            preexec_fn=dying_with_parent(),  # a killed build's Pagefind wrote the next's index
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return [_no_search(f"Pagefind could not run ({exc})", target)]

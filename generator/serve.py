@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import ipaddress
 import json
 import mimetypes
 import os
@@ -17,6 +18,7 @@ import shutil
 import signal
 import socket
 import socketserver
+import subprocess
 import sys
 import threading
 import time
@@ -32,7 +34,7 @@ from urllib.parse import quote, unquote
 
 from .build import BuildResult, BuildSession
 from .cli import report
-from .errors import Diagnostic, DigestError, error
+from .errors import Diagnostic, DigestError, error, printable
 from .reload import EVENTS_PATH, STATUS_PATH, Channel, ReloadState, inject
 from .render import builtin_themes
 from .watch import Batch, Debouncer, Layout, Watcher, css_only
@@ -180,6 +182,30 @@ class LastGood:
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
         self.ready = False
+
+    def discard(self) -> None:
+        """Remove the copy without waiting: it is renamed aside and deleted by a detached
+        process (deleting thousands of links took seconds of serve's exit on Ctrl-C)."""
+        aside = self.path.with_name(f"{self.path.name}.old")
+        try:
+            self.path.rename(aside)
+        except OSError:
+            return self.remove()  # not there, or cannot be renamed
+        self.ready = False
+        _delete_detached(aside)
+
+
+def _delete_detached(folder: Path) -> None:
+    """Delete `folder` in a process of its own; if none can start, the next serve sweeps it
+    (_scratch_folder)."""
+    with contextlib.suppress(OSError):
+        subprocess.Popen(
+            [sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], True)", folder],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # not stopped by the Ctrl-C that stops serve
+        )
 
 
 def _relink(output: Path, copy: Path, paths: list[str], stop: Callable[[], bool]) -> None:
@@ -406,7 +432,7 @@ class LiveSite:
                 report(errors)
             return
         stamp = time.strftime("%H:%M:%S")
-        changed = batch.describe(self.root)
+        changed = printable(batch.describe(self.root))
         if errors:
             report(errors)
             print(f"{stamp} {changed}: the build failed; serving the last good site", flush=True)
@@ -424,6 +450,32 @@ def _written(result: BuildResult | None) -> list[str] | None:
     return result.written
 
 
+IDLE_SECONDS = 30
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", ""})
+
+
+def allowed_host(header: str, bound: str) -> bool:
+    """A request's Host is this server's: an IP address, `localhost`, or the host it was
+    bound to. A name pointed at 127.0.0.1 by someone else's DNS (a rebinding attack) is
+    not, so a page of their site cannot read this one's."""
+    name = _host_name(header).lower()
+    if name in LOOPBACK_NAMES or name == bound.lower():
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _host_name(header: str) -> str:
+    """The host of a Host header, without its port or the brackets of an IPv6 address."""
+    header = header.strip()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: DevServer
     protocol_version = "HTTP/1.1"
@@ -431,6 +483,7 @@ class _Handler(BaseHTTPRequestHandler):
     # Headers and body go out in two writes; with Nagle's algorithm the second waits for the
     # browser's delayed ACK, 40 ms per file on a keep-alive connection.
     disable_nagle_algorithm = True
+    timeout = IDLE_SECONDS  # an idle connection is closed, not held open for ever
 
     def do_GET(self) -> None:
         self._handle(send_body=True)
@@ -443,6 +496,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self, send_body: bool) -> None:
         site = self.server.site
+        if not allowed_host(self.headers.get("Host", ""), self.server.server_name):
+            # a page of another site whose name was made to point here (DNS rebinding)
+            return self._send(403, "text/plain; charset=utf-8", b"unknown Host\n", send_body)
         if site is None:  # not yet: the server only serves once the site is set
             return self._send(503, "text/plain; charset=utf-8", b"starting\n", send_body)
         path = self.path.split("?", 1)[0]
@@ -464,7 +520,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._miss(site, root, found.status, send_body)
 
     def _miss(self, site: LiveSite, root: Path, status: int, send_body: bool) -> None:
-        print(f"{status} {self.path}", file=sys.stderr, flush=True)
+        print(printable(f"{status} {self.path}"), file=sys.stderr, flush=True)
         page = resolve(root, "/404.html") if status == 404 else Resolved(status)
         if page.file is not None:
             return self._file(site, page.file, 404, send_body)
@@ -555,9 +611,22 @@ def bind(host: str, port: int) -> DevServer:
 
 
 def site_url(host: str, port: int) -> str:
-    shown = "127.0.0.1" if host in ("", "0.0.0.0") else host
+    """The URL to open: the bound host, or this machine's loopback address when it listens
+    on every interface."""
+    shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     shown = f"[{shown}]" if ":" in shown else shown
     return f"http://{shown}:{port}/"
+
+
+def exposure(host: str, port: int) -> str | None:
+    """The warning for a host other than loopback, naming who can read the site."""
+    if host and (host.lower() in LOOPBACK_NAMES or host.startswith("127.")):
+        return None
+    who = "every network this machine is on" if host in ("", "0.0.0.0", "::") else host
+    return printable(
+        f"warning: serving on {host or '*'}:{port}: anyone who can reach {who} can read the "
+        "site and its build status (use --host 127.0.0.1 to keep it to this machine)"
+    )
 
 
 def watch_layout(root: Path, config_path: Path) -> Layout:
@@ -567,6 +636,11 @@ def watch_layout(root: Path, config_path: Path) -> Layout:
     if builtin not in themes and os.access(builtin, os.W_OK):
         themes.append(builtin)
     return Layout(root=root, config=config_path, themes=tuple(themes))
+
+
+# seconds Ctrl-C waits for a build under way to end before exiting (a killed build's
+# workers are stopped, its files are whole, and the next build sweeps what it left)
+STOP_WAIT = 0.5
 
 
 def serve(
@@ -581,6 +655,9 @@ def serve(
     if port and chosen != port:
         print(f"port {port} is in use; serving on port {chosen} instead", file=sys.stderr)
     url = site_url(host, chosen)
+    warned = exposure(host, chosen)
+    if warned:
+        print(warned, file=sys.stderr, flush=True)
     last_good = LastGood(_scratch_folder(root / ".digest-cache"))
     debouncer = Debouncer()
     session = BuildSession(root, config_path, output, base_url=url)
@@ -600,11 +677,12 @@ def serve(
         with _ignoring_sigint():
             debouncer.close()
             site.close()
+            session.close()
             watcher.stop()
             server.server_close()
-            if builder.is_alive():
-                builder.join(timeout=10)
-            last_good.remove()
+            if builder.is_alive():  # a build under way: its workers are stopped at exit
+                builder.join(timeout=STOP_WAIT)
+            last_good.discard()
     print("\nStopped. Bye!", flush=True)
     return 0
 
@@ -614,7 +692,8 @@ def _scratch_folder(cache: Path) -> Path:
     folder = cache / "serve"
     if folder.is_dir():
         for old in folder.iterdir():
-            if old.name.isdigit() and not _alive(int(old.name)):
+            pid = old.name.removesuffix(".old")
+            if pid.isdigit() and (old.name != pid or not _alive(int(pid))):
                 shutil.rmtree(old, ignore_errors=True)
     return folder / str(os.getpid())
 

@@ -9,7 +9,7 @@ import hashlib
 import re
 import reprlib
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
@@ -258,7 +258,7 @@ def classes_of(
 
 def _asked(get: _Fields, title: str, abstract: str) -> tuple[str | None, tuple[str, ...], bytes]:
     """What a paper is classified by: its own topic and tags, and the digest of all four."""
-    own_tags = tuple(get.strings("tags"))
+    own_tags = tuple(get.capped("tags", MOST_TAGS))
     topic = get.text("topic")
     return topic, own_tags, _question(title, abstract, topic, own_tags)
 
@@ -266,6 +266,18 @@ def _asked(get: _Fields, title: str, abstract: str) -> tuple[str | None, tuple[s
 def _question(title: str, abstract: str, topic: str | None, tags: tuple[str, ...]) -> bytes:
     text = "\x00".join((title, abstract, topic or "", *tags))
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+# Dates a paper may have (issue 19: `published: 9999-12-31` made a 213 MB page of empty
+# months, and 4,000 tags on one record a 969 MB site).
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2100, 12, 31)
+MOST_TAGS = 50
+
+
+def last_date() -> dt.date:
+    """The latest date a paper may have: a year after today, and not after 2100."""
+    return min(LAST_DATE, dt.date.today() + dt.timedelta(days=366))
 
 
 # C0 controls other than tab and line breaks: invalid in HTML and XML, shown by nothing.
@@ -333,6 +345,13 @@ class _Fields:
         return None
 
     def date(self, key: str) -> dt.date | None:
+        value = self._date(key)
+        if value is None or FIRST_DATE <= value <= last_date():
+            return value
+        self._bad(key, f"a date from {FIRST_DATE.year} to a year from today")
+        return None
+
+    def _date(self, key: str) -> dt.date | None:
         value = self.meta.get(key)
         if value is None:
             return None
@@ -347,6 +366,20 @@ class _Fields:
                 pass
         self._bad(key, "a date written YYYY-MM-DD")
         return None
+
+    def capped(self, key: str, most: int) -> list[str]:
+        """`strings`, the first `most` of them, with a warning when there were more."""
+        found = self.strings(key)
+        if len(found) > most:
+            self.diagnostics.append(
+                warning(
+                    self.shown,
+                    self.line(key),
+                    f"{len(found)} `{key}`; the first {most} are kept",
+                    f"a paper shows at most {most}",
+                )
+            )
+        return found[:most]
 
     def strings(self, key: str) -> list[str]:
         value = self.meta.get(key)
@@ -384,12 +417,24 @@ def _topics(config: Config, papers: list[Paper]) -> tuple[Group, ...]:
     for paper in papers:
         by_topic[paper.topic].append(paper)
     order = [rule.name for rule in config.topics] + [config.other_topic]
-    extra = sorted(set(by_topic) - set(order), key=str.casefold)
-    return tuple(
-        Group(name, slugify(name, "topic"), tuple(by_topic[name]))
-        for name in [*order, *extra]
-        if by_topic.get(name)
-    )
+    extra = sorted(set(by_topic) - set(order), key=lambda name: (name.casefold(), name))
+    names = [name for name in [*order, *extra] if by_topic.get(name)]
+    # the taxonomy's topics first: a record's `topic: Efficient Models!` took the page of
+    # the topic Efficient Models (issue 19); it is efficient-models-2
+    slugs = _unique_slugs(names, "topic")
+    return tuple(Group(name, slugs[name], tuple(by_topic[name])) for name in names)
+
+
+def _unique_slugs(
+    names: Iterable[str], fallback: str, base: Callable[[str], str] = str
+) -> dict[str, str]:
+    """Each name's slug, the later of two that would be the same getting `-2`, `-3`..."""
+    taken: set[str] = set()
+    slugs = {}
+    for name in names:
+        slug = slugs[name] = unique(slugify(base(name), fallback), taken)
+        taken.add(slug)
+    return slugs
 
 
 def _tags(papers: list[Paper]) -> tuple[Group, ...]:
@@ -439,12 +484,9 @@ def _listings(
         for source in paper.sources:
             by_source[source].append(paper)
     names = sorted(by_source, key=lambda n: (listing_dates.get(n) or dt.date(1970, 1, 1), n))
+    # `news 1.txt`, `news-1.txt` and `News_1.md` shared one page: suffixed in the order of
+    # their names, which a listing's date does not change
+    slugs = _unique_slugs(sorted(by_source), "listing", lambda name: name.rsplit(".", 1)[0])
     return tuple(
-        Group(
-            name,
-            slugify(name.rsplit(".", 1)[0], "listing"),
-            tuple(by_source[name]),
-            listing_dates.get(name),
-        )
-        for name in names
+        Group(name, slugs[name], tuple(by_source[name]), listing_dates.get(name)) for name in names
     )

@@ -27,9 +27,17 @@ def slugify(text: str, fallback: str = "paper") -> str:
     return slug or fallback
 
 
+# Names Windows reserves for devices, whatever the extension: a record `con.md` or a folder
+# `aux/` cannot be checked out there (issue 19). A slug that is one gets a suffix.
+WINDOWS_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(10)]
+)
+
+
 def unique(slug: str, taken: set[str]) -> str:
-    """`slug`, or the first of `slug-2`, `slug-3`, ... not taken (kept within 80 characters)."""
-    if slug not in taken:
+    """`slug`, or the first of `slug-2`, `slug-3`, ... not taken (kept within 80 characters);
+    never a name Windows reserves."""
+    if slug not in taken and slug not in WINDOWS_RESERVED:
         return slug
     n = 2
     while True:

@@ -18,6 +18,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.sharedctypes import Synchronized
 from types import MappingProxyType
 
+from . import children
 from .errors import Diagnostic, DigestError, error
 from .manifest import Entry
 from .models import Paper
@@ -150,7 +151,7 @@ def _draw_forked(
     return total
 
 
-Started = list[tuple[multiprocessing.process.BaseProcess, Connection]]
+Started = list[tuple[children.Process, Connection]]
 CHUNK = 8  # pages a worker takes at a time
 
 
@@ -162,19 +163,11 @@ def _start(
     beside: Mapping[str, Paper] = MappingProxyType({}),
     others: Sequence[Paper] = (),
 ) -> Started:
-    context = multiprocessing.get_context("fork")
-    taken = context.Value("q", 0)  # the jobs handed out so far
-    started = []
+    taken = multiprocessing.get_context("fork").Value("q", 0)  # the jobs handed out so far
+    started: Started = []
     for i in range(workers):
-        receive, send = context.Pipe(duplex=False)
-        process = context.Process(
-            target=_work,
-            args=(renderer, writer, _claimed(jobs, taken), beside, others[i::workers], send),
-            daemon=True,
-        )
-        process.start()
-        send.close()
-        started.append((process, receive))
+        args = (renderer, writer, _claimed(jobs, taken), beside, others[i::workers])
+        started.append(children.start(_work, args, closing=[r for _, r in started]))
     return started
 
 

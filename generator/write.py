@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -19,8 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import temps
 from .errors import DigestError
-from .manifest import Entry, Manifest, content_sha, entry_for
+from .manifest import Entry, Manifest, content_sha, entry_for, manifest_path
+from .temps import temp_name
 
 # The site's own folders, which an output folder may be neither nor lie inside.
 _OWN_FOLDERS = (
@@ -29,9 +30,8 @@ _OWN_FOLDERS = (
     (".digest-cache", "the build cache .digest-cache/"),
     (".git", "the git folder .git/"),
 )
-# What a build killed midway can leave in the output: `.name.PID.tmp` files (Writer.write)
-# and the search index's staging and old folders (`.pagefind.tmp`, `.pagefind.old`).
-_LEFTOVER = re.compile(r"\..+\.(?:tmp|old)")
+# The search index's staging and old folders, at the top of the output (search.py).
+_STAGING = (".pagefind.tmp", ".pagefind.old")
 
 
 @dataclass(slots=True)
@@ -63,6 +63,37 @@ def check_output(root: Path, output: Path) -> None:
             raise DigestError.at(str(output), None, f"the output folder is inside {what}", hint)
     if out.exists() and not out.is_dir():
         raise DigestError.at(str(output), None, "the output is a file, not a folder", hint)
+
+
+def check_owned(output: Path, cache: Path, force: bool = False) -> None:
+    """Refuse to write into a folder that holds files and was not made by a build of this
+    site, unless `force`: `-o ~/Documents` overwrote the user's files of the same names.
+    Made by one: the site's `cache` holds its manifest or the mark of a build that was
+    writing it (and was killed), or it holds the files every build writes."""
+    own = (manifest_path(cache, output), _writing_mark(cache, output))
+    if force or any(path.exists() for path in own) or _ours(output):
+        return
+    try:
+        with os.scandir(output) as entries:
+            found = sorted(e.name for e in entries)
+    except OSError:
+        return  # not there yet: made by this build
+    if found:
+        shown = ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
+        raise DigestError.at(
+            str(output),
+            None,
+            f"the output folder holds files this site did not make ({shown})",
+            "pick an empty or new folder, or pass --force to build into it anyway",
+        )
+
+
+# Written by every build: a folder holding them all was made by one.
+_EVERY_BUILD = ("index.html", "papers.json", "sitemap.xml")
+
+
+def _ours(output: Path) -> bool:
+    return all(os.path.isfile(os.path.join(output, name)) for name in _EVERY_BUILD)
 
 
 def safe_path(base: Path, relative: str) -> str:
@@ -185,7 +216,7 @@ class Writer:
             if same is not None:
                 return Entry(key, sha, same.size, same.mtime_ns), False
         folder, name = target.rsplit("/", 1)
-        temp = f"{folder}/.{name}.{os.getpid()}.{threading.get_ident()}.tmp"
+        temp = f"{folder}/{temp_name(name, str(threading.get_ident()))}"
         try:
             if folder not in self._dirs:
                 os.makedirs(folder, exist_ok=True)
@@ -253,33 +284,41 @@ def _prune_empty(folder: Path, stop: Path) -> None:
 
 
 @contextmanager
-def writing(cache: Path, output: Path) -> Iterator[list[str]]:
+def writing(cache: Path, output: Path) -> Iterator[list[str] | None]:
     """Mark the writing of `output` as under way until the block ends. A mark still there
     when the next build starts means that build was killed midway (SIGKILL, a power cut):
-    its temporary files are swept first, so none stays in the site or gets deployed. The
-    list yielded holds what was swept, relative to `output`."""
-    name = hashlib.blake2b(str(output).encode(), digest_size=8).hexdigest()
-    mark = cache / f"writing-{name}"
-    swept = sweep_leftovers(output) if mark.exists() else []
+    its temporary files are swept first, so none stays in the site or gets deployed. What
+    was swept is yielded, relative to `output`; None when the last build was not cut short."""
+    mark = _writing_mark(cache, output)
+    swept = sweep_leftovers(output) if mark.exists() else None
     cache.mkdir(parents=True, exist_ok=True)
     mark.touch()
     yield swept
     mark.unlink(missing_ok=True)
 
 
+def interrupted(cache: Path, output: Path) -> bool:
+    """Whether the last build writing `output` was cut short (or one is writing it now)."""
+    return _writing_mark(cache, output).exists()
+
+
+def _writing_mark(cache: Path, output: Path) -> Path:
+    return cache / f"writing-{hashlib.blake2b(str(output).encode(), digest_size=8).hexdigest()}"
+
+
 def sweep_leftovers(output: Path) -> list[str]:
-    """Remove the temporary files and folders a killed build left in `output`."""
+    """Remove the temporary files and folders a killed build left in `output`: only those
+    whose names say this tool made them (temps.py, and the search index's staging)."""
     swept = []
-    for dirpath, dirnames, filenames in os.walk(output):
+    for staging in _STAGING:
+        if (output / staging).is_dir():
+            shutil.rmtree(output / staging, ignore_errors=True)
+            swept.append(staging)
+    for dirpath, dirnames, _ in os.walk(output):
+        if dirpath == str(output):
+            dirnames[:] = [d for d in dirnames if d not in _STAGING]
         folder = Path(dirpath)
-        for name in [d for d in dirnames if _LEFTOVER.fullmatch(d)]:
-            shutil.rmtree(folder / name, ignore_errors=True)
-            dirnames.remove(name)
-            swept.append((folder / name).relative_to(output).as_posix())
-        for name in filenames:
-            if _LEFTOVER.fullmatch(name):
-                (folder / name).unlink(missing_ok=True)
-                swept.append((folder / name).relative_to(output).as_posix())
+        swept.extend((folder / n).relative_to(output).as_posix() for n in temps.sweep(folder))
     return swept
 
 

@@ -453,7 +453,8 @@ def test_bind_moves_to_the_next_free_port() -> None:
 def raw_get(port: int, target: str) -> tuple[int, bytes]:
     """A request line sent byte for byte, so no client library can normalise the path."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        host = f"127.0.0.1:{port}"  # a Host of another name is refused (DNS rebinding)
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
         data = b""
         while chunk := sock.recv(65536):
             data += chunk

@@ -36,6 +36,7 @@ class Tally:
     crashes: int = 0
     lost_edits: int = 0
     executable_injections: int = 0
+    hangs: int = 0
     killed_builds_leaving_a_broken_site: int = 0
     details: list[str] = field(default_factory=list)
     # bugs in modules this suite may not change, each an xfail(strict=True) test

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hostile import Tally, bad_url, guarded_build, make_root, scan_output
+from hostile import REPO, Tally, bad_url, guarded_build, make_root, scan_output
 
 from generator.build import BuildResult
 
@@ -79,6 +79,15 @@ published: 2030-01-01
 ---
 notes \x01 with a control character
 """
+# Markup written as entities, once and twice: Pagefind 1.5 decodes a filter value more than
+# once, so a value escaped once still ran on the search page (issue 19).
+ENCODED = [
+    "&lt;img src=x onerror=window.__xss=81&gt;",
+    "&amp;lt;img src=x onerror=window.__xss=82&amp;gt;",
+]
+# A topic and a tag rule of digest.yaml named with markup; the hostile papers match them.
+HOSTILE_TOPIC = '<img src=x onerror="window.__xss=83">'
+HOSTILE_TAG = "<svg onload=window.__xss=84>"
 LISTING_NAME = 'evil"\'><img src=x onerror="window.__xss=50">.txt'
 
 
@@ -100,7 +109,12 @@ def evil_record() -> str:
     meta = {
         "title": 'Record <script>alert(60)</script> "><svg onload=alert(61)> $x$',
         "abstract": " ".join(PAYLOADS),
-        "tags": ["<script>alert(62)</script>", '"><img src=x onerror=alert(63)>', "javascript:x"],
+        "tags": [
+            "<script>alert(62)</script>",
+            '"><img src=x onerror=alert(63)>',
+            "javascript:x",
+            *ENCODED,
+        ],
         "topic": '"><img src=x onerror="window.__xss=64">',
         "affiliation": "<script>window.__xss=65</script>",
         "links": [
@@ -120,6 +134,13 @@ def evil_record() -> str:
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\n" + NOTES + "\n"
 
 
+def hostile_taxonomy() -> dict[str, Any]:
+    taxonomy = yaml.safe_load((REPO / "digest.yaml").read_text(encoding="utf-8"))["taxonomy"]
+    taxonomy["topics"].insert(0, {"name": HOSTILE_TOPIC, "keywords": ["payload"]})
+    taxonomy["tags"].append({"name": HOSTILE_TAG, "keywords": ["hostile"]})  # in titles
+    return taxonomy
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, tally: Tally) -> tuple[Path, BuildResult]:
     root = make_root(
@@ -128,9 +149,10 @@ def built(tmp_path_factory: pytest.TempPathFactory, tally: Tally) -> tuple[Path,
         {"evil-record.md": evil_record(), "control-chars.md": CONTROL_RECORD},
         listing_years={LISTING_NAME: 2024},
         feed_size=500,
+        taxonomy=hostile_taxonomy(),
     )
-    tally.tried(len(PAYLOADS) * 3 + NOTES.count("\n\n") + 1 + 9 + 6 + 7)
-    return root, guarded_build(root, tally, base_url=BASE_URL)
+    tally.tried(len(PAYLOADS) * 3 + NOTES.count("\n\n") + 1 + 9 + 6 + 7 + len(ENCODED) + 2)
+    return root, guarded_build(root, tally, base_url=BASE_URL, search=True)
 
 
 def test_the_hostile_site_builds(built) -> None:
@@ -282,3 +304,50 @@ def test_no_dialog_and_no_flag_in_chromium(built, served: str, chromium, tally: 
     for problem in found:
         tally.note("executable_injections", f"chromium: {problem}")
     assert found == []
+
+
+SEARCH_QUERY = "payload"
+OPEN_FILTERS = """() => document.querySelectorAll('#search details')
+  .forEach(d => { d.open = true; })"""
+FILTER_LABELS = """() => [...document.querySelectorAll('.pagefind-ui__filter-label')]
+  .map(l => l.textContent)"""
+
+
+def test_the_search_page_runs_no_filter_value_in_chromium(
+    built, served: str, chromium, tally: Tally
+) -> None:
+    """/search/ with its index: every filter opened and a query typed. Tag and topic names
+    (from records and from digest.yaml) are shown as text in the filters."""
+    context = chromium.new_context(service_workers="block")
+    dialogs: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.route(
+            "**/*",
+            lambda r: r.continue_() if r.request.url.startswith(served) else r.abort(),
+        )
+        page.goto(served + "search/", wait_until="load")
+        page.fill("#search input", SEARCH_QUERY)  # the filters are drawn with the results
+        page.wait_for_selector(".pagefind-ui__result", timeout=20_000)
+        page.wait_for_selector(".pagefind-ui__filter-value", state="attached", timeout=20_000)
+        page.evaluate(OPEN_FILTERS)
+        page.wait_for_timeout(500)
+        labels = page.evaluate(FILTER_LABELS)
+        flag = page.evaluate("() => window.__xss")
+        elements = page.evaluate(
+            "() => document.querySelectorAll('#search img, #search svg, #search script').length"
+        )
+    finally:
+        context.close()
+    found = [f"search: dialog {d}" for d in dialogs]
+    if flag is not None:
+        found.append(f"search: window.__xss = {flag}")
+    if elements:
+        found.append(f"search: {elements} elements made from filter values")
+    for problem in found:
+        tally.note("executable_injections", f"chromium: {problem}")
+    assert found == []
+    shown = " ".join(labels)
+    for name in [HOSTILE_TOPIC, HOSTILE_TAG, "<script>alert(62)</script>", *ENCODED]:
+        assert name in shown, (name, labels)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import os
 import signal
 import subprocess
@@ -200,7 +201,7 @@ def test_the_lock_holds_a_second_build_until_the_first_is_done(
     (root / ".digest-cache").mkdir()
     tally.tried()
     with (root / ".digest-cache" / "build.lock").open("w") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
+        fcntl.lockf(held, fcntl.LOCK_EX)  # a record lock, as lock.py takes it
         proc = subprocess.Popen(
             [sys.executable, "-m", "generator.cli", "build"],
             cwd=root,
@@ -313,3 +314,90 @@ def test_an_output_folder_over_the_site_is_refused(
     err = capsys.readouterr().err
     assert code == 1 and words in err and "Traceback" not in err, err
     assert sorted(str(p) for p in root.rglob("*")) == before  # nothing written anywhere
+
+
+# -- an output folder that is not the site's -----------------------------------------------
+
+USERS_FILES = {
+    "notes.txt": b"my notes",
+    "index.html": b"<!doctype html><title>my own page</title>",
+    ".bashrc.old": b"export PATH=...",
+    ".draft.tmp": b"half a thought",
+}
+
+
+def _users_folder(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in USERS_FILES.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def test_an_output_folder_of_someone_elses_files_is_refused_unless_forced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tally: Tally
+) -> None:
+    root = make_root(tmp_path / "site-root")
+    mine = _users_folder(tmp_path / "Documents")
+    tally.tried(2)
+    code = main(["build", "-c", str(root / "digest.yaml"), "-o", str(mine)])
+    err = capsys.readouterr().err
+    assert code == 1 and "--force" in err and len(err.strip().splitlines()) == 1, err
+    assert sorted(p.name for p in mine.iterdir()) == sorted(USERS_FILES)
+    assert all((mine / n).read_bytes() == d for n, d in USERS_FILES.items())
+    code = main(["build", "-c", str(root / "digest.yaml"), "-o", str(mine), "--force"])
+    assert code == 0, capsys.readouterr().err
+    assert (mine / "papers.json").is_file() and (mine / "notes.txt").read_bytes() == b"my notes"
+    assert main(["build", "-c", str(root / "digest.yaml"), "-o", str(mine)]) == 0  # ours now
+
+
+def test_the_sweep_after_a_killed_build_removes_only_what_the_build_made(
+    tmp_path: Path, tally: Tally
+) -> None:
+    root = make_root(tmp_path / "site-root")
+    guarded_build(root, tally)
+    output = root / "site"
+    _users_folder(output / "mine")
+    for name in (".bashrc.old", ".draft.tmp"):
+        (output / name).write_bytes(USERS_FILES[name])
+    (output / ".cache.old").mkdir()
+    ours = [
+        output / "papers" / ".index.html.4194999.140.digest.tmp",  # no such process
+        output / ".feed.xml.4194998.abc123.digest.tmp",
+    ]
+    for path in ours:
+        path.write_bytes(b"half a page")
+    (output / ".pagefind.tmp").mkdir()
+    config = root / "digest.yaml"  # as a build killed midway leaves its mark
+    config.write_text(config.read_text().replace("title: Paper Digest", "title: Swept"))
+    name = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
+    (root / ".digest-cache" / f"writing-{name}").touch()  # write.writing's mark
+    tally.tried()
+    result = guarded_build(root, tally)
+    assert any("interrupted" in d.message for d in result.diagnostics)
+    assert not any(path.exists() for path in ours) and not (output / ".pagefind.tmp").exists()
+    kept = [output / n for n in (".bashrc.old", ".draft.tmp", ".cache.old")]
+    kept += [output / "mine" / n for n in USERS_FILES]
+    gone = [p.relative_to(output).as_posix() for p in kept if not p.exists()]
+    if gone:
+        tally.note("lost_edits", f"the sweep deleted the user's {gone}")
+    assert gone == []
+
+
+def test_digest_check_names_a_build_cut_short_and_the_next_build_repairs_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tally: Tally
+) -> None:
+    root = make_root(tmp_path / "site-root")
+    guarded_build(root, tally)
+    output = root / "site"
+    name = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
+    (root / ".digest-cache" / f"writing-{name}").touch()  # as a build killed midway leaves
+    (output / ".index.html.4194999.1.digest.tmp").write_bytes(b"<!DOCTYPE html><html><bo")
+    tally.tried()
+    config = str(root / "digest.yaml")
+    assert main(["check", "-c", config]) == 1
+    err = capsys.readouterr().err
+    assert "cut short" in err and "digest build" in err, err
+    assert main(["build", "-c", config]) == 0
+    assert leftovers(output) == []
+    capsys.readouterr()
+    assert main(["check", "-c", config]) == 0, capsys.readouterr().err

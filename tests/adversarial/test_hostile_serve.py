@@ -51,7 +51,7 @@ def raw(port: int, request: bytes, timeout: float = 20) -> tuple[int, bytes]:
 
 
 def get(port: int, target: str) -> tuple[int, bytes]:
-    line = f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    line = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
     return raw(port, line.encode("utf-8", "surrogateescape"))
 
 

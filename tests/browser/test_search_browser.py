@@ -81,6 +81,10 @@ def search_and_follow(site: Searchable, open_page) -> None:
     )
     filters = page.locator(".pagefind-ui__filter-name").all_inner_texts()
     assert {"topic", "tag", "year"} <= {f.strip().lower() for f in filters}, filters
+    # the index holds topic slugs; the labels show the topic's name
+    page.evaluate("document.querySelectorAll('#search details').forEach(d => d.open = true)")
+    labels = " ".join(page.locator(".pagefind-ui__filter-label").all_inner_texts())
+    assert f"{paper['topic']} (" in labels, labels
     result.click()
     page.wait_for_url(site.url + paper["url"])
     assert page.locator("h1").count() == 1

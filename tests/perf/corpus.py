@@ -41,8 +41,9 @@ def seed_papers() -> list[tuple[str, str]]:
     return papers
 
 
-def make_site(target: Path, n: int, seed: int = 7) -> Path:
-    """A site folder with digest.yaml and listings for `n` papers (no records yet)."""
+def make_site(target: Path, n: int, seed: int = 7, distinct: bool = False) -> Path:
+    """A site folder with digest.yaml and listings for `n` papers (no records yet).
+    The variants of a seed paper share its abstract unless `distinct`."""
     rng = random.Random(seed)
     papers = seed_papers()
     if target.exists():
@@ -59,6 +60,8 @@ def make_site(target: Path, n: int, seed: int = 7) -> Path:
         for i in range(start, min(n, start + 100)):
             title, abstract = papers[i % len(papers)]
             variant = f"{title} ({VARIANTS[i % len(VARIANTS)]} {i // len(papers)})"
+            if distinct:
+                abstract = f"Variant {i}: {abstract}"
             day = rng.randint(1, 28)
             lines += [
                 variant,

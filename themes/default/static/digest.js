@@ -71,6 +71,7 @@
       openFilters: ["topic"],
       autofocus: !query
     });
+    nameFilters(mount);
     // Pagefind's box has only a placeholder: name it by the page's visible heading.
     var input = mount.querySelector("input");
     if (input) input.setAttribute("aria-labelledby", "search-heading");
@@ -83,6 +84,25 @@
     mount.appendChild(note);
   };
   document.body.appendChild(script);
+
+  // The index holds topic and tag slugs, not names: Pagefind's UI inserts a filter value as
+  // HTML (decoded more than once), so a name with markup in it ran. Each label drawn gets
+  // the name in place of the slug, as text; the text node is changed, not replaced, so
+  // Pagefind's own updates of the label still find it.
+  function nameFilters(mount) {
+    var names = {};
+    try { names = JSON.parse(mount.getAttribute("data-filter-names") || "{}"); } catch (e) { return; }
+    function rename() {
+      var labels = mount.querySelectorAll(".pagefind-ui__filter-label");
+      for (var i = 0; i < labels.length; i++) {
+        var box = labels[i].previousElementSibling;
+        var text = labels[i].firstChild;
+        var shown = box && names[box.name] && names[box.name][box.value];
+        if (shown && text && text.nodeType === 3 && text.data === box.value) text.data = shown;
+      }
+    }
+    new MutationObserver(rename).observe(mount, { childList: true, subtree: true });
+  }
 
   // A search run before Pagefind has loaded every filter shows only the filters loaded so far
   // (seen: "Code" and "Tag" without "Topic" and "Year", one load in four): load them all first.
