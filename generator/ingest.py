@@ -208,7 +208,7 @@ def ingest(
     if dry_run or merged is None or not merged.redo(inputs, existing, broken, result):
         papers = list({id(c): c for c in candidates.values()}.values())
         result.papers = len(papers)
-        index = _merge(papers, existing, broken, result)
+        index = _merge(papers, candidates, existing, broken, result)
         order = {id(c): i for i, c in enumerate(papers)}
         merged = Merged(inputs, broken, dict(existing), index, candidates, order)
         if files is None:  # some listings only: the others' records are no orphans
@@ -590,7 +590,7 @@ class Merged:
         found = [
             (self.order[key], slug, candidate)
             for key, candidate in affected.items()
-            if (slug := _find(candidate, index.owners)) is not None
+            if (slug := _find(candidate, index, self.candidates)) is not None
         ]
         if len(found) < len(affected):
             return False  # a new record to make: the whole merge does it
@@ -631,6 +631,7 @@ def _file_name(slug: str) -> str:
 
 def _merge(
     candidates: list[_Candidate],
+    by_key: dict[str, _Candidate],
     existing: dict[str, Record],
     broken: set[str],
     result: IngestResult,
@@ -639,10 +640,9 @@ def _merge(
     as they were before, is returned."""
     result.records = dict(existing)
     identities = _identity_index(existing)
-    index = identities.owners
     taken = set(existing) | broken
     for candidate in candidates:
-        slug = _find(candidate, index)
+        slug = _find(candidate, identities, by_key)
         if slug is not None:
             if _update(existing[slug], candidate.meta):
                 result.updated.append(slug)
@@ -700,11 +700,23 @@ def _identity_keys(title: Any, abstract: Any, inferred: bool) -> list[str]:
     return keys
 
 
-def _find(candidate: _Candidate, owners: dict[str, list[str]]) -> str | None:
-    """The record a listing paper is: the first (by file name) with one of its keys."""
+def _find(candidate: _Candidate, index: Index, by_key: dict[str, _Candidate]) -> str | None:
+    """The record a listing paper is: the first (by file name) with one of its keys, but not
+    by the abstract alone a record whose own title is another listing paper's (two papers
+    of one abstract under two titles: a deleted record of one is made again, not merged
+    into the other's)."""
+    owners = index.owners
     for key in candidate.keys:
-        if key in owners:
-            return owners[key][0]
+        found = owners.get(key)
+        if found is None:
+            continue
+        slug = found[0]
+        if key.startswith("a:"):
+            own = index.keys_of.get(slug) or ()
+            other = by_key.get(own[0]) if own and own[0].startswith("t:") else None
+            if other is not None and other is not candidate:
+                continue
+        return slug
     return None
 
 

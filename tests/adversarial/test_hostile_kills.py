@@ -254,11 +254,6 @@ def test_ctrl_c_stops_serve_and_its_helpers_within_two_seconds(
 # -- a known bug of the merge (ingest.py, outside this reach) ----------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest matches a listing paper to a record by its abstract alone: a build killed "
-    "before writing every record, or a deleted record, merges papers a clean build keeps apart",
-)
 def test_a_paper_sharing_an_abstract_with_a_record_of_another_title_is_its_own(
     tmp_path: Path, tally: Tally
 ) -> None:
