@@ -4,6 +4,7 @@ content/papers/ without losing anything the user wrote."""
 from __future__ import annotations
 
 import bisect
+import copy
 import datetime as dt
 import hashlib
 import os
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 
 from . import orphans
 from .config import Config
-from .errors import Diagnostic, DigestError, error, info
+from .errors import Diagnostic, DigestError, error, info, warning
 from .forked import Done, Forked
 from .listing_dates import ListingDates
 from .listings import parse_bytes
@@ -25,7 +26,15 @@ from .listings.text import fold, fold_prefix
 from .markup import extract_links
 from .models import Entry, Listing, Record
 from .reading import read_input, site_root
-from .records import dump_record, read_record, write_atomic
+from .records import (
+    Raced,
+    amend_front,
+    dump_record,
+    parse_record,
+    read_record,
+    replace_if_unchanged,
+    write_atomic,
+)
 from .slugs import slugify, unique
 from .titles import infer_title
 
@@ -48,6 +57,8 @@ class IngestResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)  # records no listing yields any more
     written: dict[str, str] = field(default_factory=dict)  # digests of the records written
+    # per record updated, the listing papers' fields it takes (see _amend)
+    additions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def summary(self) -> str:
         warnings = sum(1 for d in self.diagnostics if d.level != "info")
@@ -224,8 +235,9 @@ def ingest(
         merged.records = dict(existing)
         cache.merged = merged
     if not dry_run:
+        result.new[:] = [s for s in result.new if _write(papers_dir, result.records[s], result)]
+        result.updated[:] = [s for s in result.updated if _amend(papers_dir, s, result)]
         for slugs in (result.new, result.updated):
-            slugs[:] = [s for s in slugs if _write(papers_dir, result.records[s], result)]
             cache.recheck.update(f"{s}.md" for s in slugs)  # not named changed next time
         orphans.remember_written(root, result.written)
     result.diagnostics = _fold_years(result.diagnostics)
@@ -281,6 +293,49 @@ def _write(folder: Path, record: Record, result: IngestResult) -> bool:
         result.diagnostics.append(error(where, None, f"cannot write this record: {exc}"))
         return False
     return True
+
+
+def _amend(folder: Path, slug: str, result: IngestResult) -> bool:
+    """Add to a record what the listings newly give it, on the file as it is now: read again
+    just before it is replaced (a save made while the build ran is kept, not overwritten),
+    edited line by line (its comments and layout kept), and written only if the file did not
+    change meanwhile (else done again on the newer text)."""
+    path = folder / f"{slug}.md"
+    shown = f"content/papers/{slug}.md"
+    for _ in range(5):
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            result.diagnostics.append(error(shown, None, f"cannot update this record: {exc}"))
+            return False
+        text = raw.decode("utf-8-sig", "replace").replace("\r\n", "\n")
+        fresh, problems = parse_record(text, slug, shown, path)
+        if fresh is None:
+            result.diagnostics.extend(problems)  # broken by a save meanwhile: left as it is
+            return False
+        before = copy.deepcopy(fresh.meta)
+        changed = [_update(fresh, meta) for meta in result.additions.get(slug, [])]
+        result.records[slug] = fresh
+        if not any(changed):
+            return False  # what the listings give, the record already has
+        edited = amend_front(text, before, fresh.meta)
+        again = parse_record(edited, slug, shown)[0] if edited is not None else None
+        if again is None or again.meta != fresh.meta or again.body != fresh.body:
+            edited = dump_record(fresh)  # not to be done by lines: the whole record
+        data = edited.encode()
+        try:
+            replace_if_unchanged(path, raw, data)
+        except Raced:
+            continue
+        except OSError as exc:
+            result.diagnostics.append(error(shown, None, f"cannot write this record: {exc}"))
+            return False
+        result.written[slug] = orphans.digest(data)
+        return True
+    result.diagnostics.append(
+        warning(shown, None, "the record kept changing while a new source was added; skipped")
+    )
+    return False
 
 
 def _changed_names(
@@ -602,6 +657,7 @@ class Merged:
         for _, slug, candidate in sorted(found, key=lambda item: item[0]):  # as _merge would
             if _update(existing[slug], candidate.meta):
                 result.updated.append(slug)
+                result.additions.setdefault(slug, []).append(candidate.meta)
                 result.diagnostics.extend(candidate.notes)
         return True
 
@@ -646,6 +702,7 @@ def _merge(
         if slug is not None:
             if _update(existing[slug], candidate.meta):
                 result.updated.append(slug)
+                result.additions.setdefault(slug, []).append(candidate.meta)
                 result.diagnostics.extend(candidate.notes)
             continue
         base = slugify(candidate.meta["title"])

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -197,3 +197,107 @@ def open_atomic(path: Path, durable: bool = True) -> Iterator[BinaryIO]:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+class Raced(Exception):
+    """The file changed between reading it and replacing it."""
+
+
+def replace_if_unchanged(path: Path, expected: bytes, data: bytes) -> None:
+    """write_atomic, but raise Raced (the file left as it is) when `path` no longer holds
+    `expected` just before the new file takes its place."""
+    target = _through_link(path)
+    with open_atomic(target) as handle:
+        handle.write(data)
+        if target.read_bytes() != expected:
+            raise Raced(str(path))
+
+
+def amend_front(text: str, before: dict[str, Any], after: dict[str, Any]) -> str | None:
+    """`text` with its front matter edited, line by line, from `before` to `after`: sources
+    appended to their list, fields added, changed or dropped on their own lines; comments
+    and the user's layout kept. None when an edit cannot be made by lines (a flow list over
+    several lines, a field written over several lines): the caller writes the whole record."""
+    end = text.find("\n---\n", 3)
+    if not text.startswith("---\n") or end == -1:
+        return None
+    lines = text[4 : end + 1].split("\n")[:-1]
+    for key in before:
+        if key not in after and not _drop_line(lines, key):
+            return None
+    for key, value in after.items():
+        old = before.get(key, _MISSING)
+        if old is _MISSING:
+            lines.append(_field_line(key, value))
+        elif key == "sources" and isinstance(old, list) and isinstance(value, list):
+            if value[: len(old)] != old or not _add_items(lines, key, value[len(old) :]):
+                return None
+        elif old != value and not _replace_line(lines, key, _field_line(key, value)):
+            return None
+    return "---\n" + "\n".join(lines) + text[end:]
+
+
+_MISSING = object()
+
+
+def _field_line(key: str, value: object) -> str:
+    return yaml.dump({key: value}, Dumper=_Dumper, allow_unicode=True, width=100000).rstrip("\n")
+
+
+def _item(value: object) -> str:
+    """A list item as YAML writes it in a flow list (quoted when it must be)."""
+    return yaml.dump([value], Dumper=_Dumper, default_flow_style=True, allow_unicode=True)[
+        1:-2
+    ].strip()
+
+
+def _key_at(lines: list[str], key: str) -> int | None:
+    """The line of a top-level `key:`; None when absent."""
+    prefix = f"{key}:"
+    return next((i for i, line in enumerate(lines) if line.startswith(prefix)), None)
+
+
+def _single(lines: list[str], at: int) -> bool:
+    """Whether the field at `at` is on one line (the next line is another top-level key,
+    a comment, or the end)."""
+    after = lines[at + 1] if at + 1 < len(lines) else ""
+    value = lines[at].split(":", 1)[1].split(" #", 1)[0].strip()
+    return bool(value) and value not in ("|", ">", "|-", ">-") and not after.startswith((" ", "-"))
+
+
+def _replace_line(lines: list[str], key: str, new: str) -> bool:
+    at = _key_at(lines, key)
+    if at is None or not _single(lines, at):
+        return False
+    lines[at] = new
+    return True
+
+
+def _drop_line(lines: list[str], key: str) -> bool:
+    at = _key_at(lines, key)
+    if at is None or not _single(lines, at):
+        return False
+    del lines[at]
+    return True
+
+
+def _add_items(lines: list[str], key: str, items: list[object]) -> bool:
+    """Append items to a block list (`- x` lines, indented or not) or a one-line flow list."""
+    at = _key_at(lines, key)
+    if at is None:
+        return False
+    value = lines[at].split(":", 1)[1].strip()
+    if value.startswith("[") and value.endswith("]"):
+        shown = [_item(item) for item in items]
+        inner = value[1:-1].strip()
+        lines[at] = f"{key}: [{', '.join([inner, *shown] if inner else shown)}]"
+        return True
+    if value:
+        return False
+    last, indent = at, ""
+    while last + 1 < len(lines) and lines[last + 1].lstrip().startswith("- "):
+        last += 1
+        indent = lines[last][: len(lines[last]) - len(lines[last].lstrip())]
+    new = [f"{indent}- {_item(item)}" for item in items]
+    lines[last + 1 : last + 1] = new
+    return True

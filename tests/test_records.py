@@ -273,3 +273,43 @@ def test_front_matter_lines_the_direct_reader_accepts_read_as_in_yaml(lines) -> 
     direct = read_front(front)
     if direct is not None:
         assert direct == yaml.safe_load(front)
+
+
+def test_a_new_source_is_added_by_lines_keeping_comments_and_layout(site, ingest_site):
+    ingest_site(site)
+    path = site / "content/papers/sparse-experts.md"
+    path.write_text(EDITED, encoding="utf-8")
+    add_listing(site, "b.txt", listing("Sparse Experts", date="May 2, 2025"))
+    ingest_site(site)
+    assert path.read_text(encoding="utf-8") == EDITED.replace(
+        "sources: [a.txt]", "sources: [a.txt, b.txt]"
+    )
+    block = EDITED.replace("sources: [a.txt]", "sources:\n  - a.txt  # where I saw it")
+    path.write_text(block, encoding="utf-8")
+    add_listing(site, "c.txt", listing("Sparse Experts", date="May 3, 2025"))
+    ingest_site(site)
+    assert path.read_text(encoding="utf-8") == block.replace(
+        "  - a.txt  # where I saw it", "  - a.txt  # where I saw it\n  - b.txt\n  - c.txt"
+    )
+
+
+def test_a_save_made_while_the_build_merges_is_kept(site, ingest_site, monkeypatch):
+    import generator.ingest
+
+    ingest_site(site)
+    path = site / "content/papers/sparse-experts.md"
+    add_listing(site, "b.txt", listing("Sparse Experts", date="May 2, 2025"))
+    saves = ["\nMy notes, saved while the build ran.\n", "\nAnd a second save.\n"]
+    amend = generator.ingest.amend_front
+
+    def save_then_amend(*args):
+        if saves:  # the user saves between the build's read and its replace
+            path.write_text(path.read_text(encoding="utf-8") + saves.pop(0), encoding="utf-8")
+        return amend(*args)
+
+    monkeypatch.setattr(generator.ingest, "amend_front", save_then_amend)
+    result = ingest_site(site)
+    assert result.updated == ["sparse-experts"]
+    record, _ = read_record(path)
+    assert record is not None and record.meta["sources"] == ["a.txt", "b.txt"]
+    assert "saved while the build ran" in record.body and "a second save" in record.body
