@@ -45,7 +45,8 @@ def bibtex(paper: Paper, config: Config) -> str:
     fields.append(("url", "{" + _escape_url(absolute_url(config, paper.url)) + "}"))
     fields.append(("note", "{" + _bib_text(_note(paper, config)) + "}"))
     body = ",\n".join(f"  {name} = {value}" for name, value in fields)
-    return f"@misc{{{paper.cite_key or cite_base(paper)},\n{body}\n}}\n"
+    key = paper.cite_key or cite_base(paper.title, paper.date.year)
+    return f"@misc{{{key},\n{body}\n}}\n"
 
 
 def _note(paper: Paper, config: Config) -> str:
@@ -72,34 +73,37 @@ _STOP_WORDS = frozenset(
 _KEY_WORD = re.compile(r"[a-z0-9]+")
 
 
-def cite_base(paper: Paper) -> str:
+def cite_base(title: str, year: int) -> str:
     """First significant title word (ASCII, lowercase) and the year of the paper's date."""
-    return _first_word(paper.title) + str(paper.date.year)
+    return f"{_first_word(title)}{year}"
 
 
 @lru_cache(maxsize=1 << 17)
 def _first_word(title: str) -> str:
-    folded = unicodedata.normalize("NFKD", plain_text(title)).encode("ascii", "ignore").decode()
-    words = [w for w in ("".join(_KEY_WORD.findall(w)) for w in folded.lower().split()) if w]
-    word = next((w for w in words if w not in _STOP_WORDS), words[0] if words else "paper")
-    return word[:24]
+    if not title.isascii() or "$" in title or "\\" in title or "{" in title:
+        title = unicodedata.normalize("NFKD", plain_text(title)).encode("ascii", "ignore").decode()
+    first = ""
+    for raw in title.lower().split():
+        word = "".join(_KEY_WORD.findall(raw))
+        if word and word not in _STOP_WORDS:
+            return word[:24]
+        first = first or word
+    return first[:24] or "paper"
 
 
-def assign_cite_keys(papers: Iterable[Paper]) -> dict[str, str]:
-    """Per slug a unique key: a colliding key gets `a`, `b`, ... in the order the papers
-    were first listed (then by slug), so a key once made stays unless an earlier paper with
-    the same word and year arrives later."""
+def colliding_cite_keys(papers: Iterable[Paper]) -> dict[str, str]:
+    """The keys of the papers whose base key (their `cite_key` as made) another paper has:
+    `a`, `b`, ... after the first, in the order the papers were first listed (then by
+    slug), so a key once made stays unless an earlier paper of that word and year comes."""
     groups: dict[str, list[Paper]] = {}
     for paper in papers:
-        groups.setdefault(cite_base(paper), []).append(paper)
+        groups.setdefault(cite_base(paper.title, paper.date.year), []).append(paper)
     keys: dict[str, str] = {}
     for base, group in groups.items():
-        if len(group) == 1:
-            keys[group[0].slug] = base
-            continue
-        group.sort(key=lambda p: (p.listed or p.date, p.slug))
-        for n, paper in enumerate(group):
-            keys[paper.slug] = base + _suffix(n)
+        if len(group) > 1:
+            group.sort(key=lambda p: (p.listed or p.date, p.slug))
+            for n, paper in enumerate(group):
+                keys[paper.slug] = base + _suffix(n)
     return keys
 
 

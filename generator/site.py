@@ -20,8 +20,8 @@ from .classify import Classification, Taxonomy, classify, tag_key, taxonomy
 from .config import Config
 from .errors import Diagnostic, warning
 from .markup import external_href
-from .metadata import assign_cite_keys
-from .models import Paper, Record
+from .metadata import cite_base, colliding_cite_keys
+from .models import EPOCH, Paper, Record
 from .records import FIELD_ORDER
 from .slugs import slugify, unique
 
@@ -139,12 +139,12 @@ def build_model(
 
 
 def _cited(papers: list[Paper], made: dict[str, Any]) -> list[Paper]:
-    """The papers with their cite keys; a paper whose key changed is a new Paper (and so
-    redrawn), also in the memo."""
-    keys = assign_cite_keys(papers)
+    """The papers with unique cite keys: each has its base key from to_paper; one whose key
+    a collision changes is a new Paper (and so redrawn), also in the memo."""
+    keys = colliding_cite_keys(papers)
     out = []
     for paper in papers:
-        key = keys[paper.slug]
+        key = keys.get(paper.slug) or cite_base(paper.title, paper.date.year)
         if paper.cite_key != key:
             paper = dataclasses.replace(paper, cite_key=key)
             record, config, _, notes = made[paper.slug]
@@ -219,6 +219,7 @@ def to_paper(
         found = classify(config, title, abstract, topic, own_tags, known)
         if classes is not None:
             classes[question] = found
+    listed, published = get.date("listed"), get.date("published")
     return Paper(
         slug=record.slug,
         title=title,
@@ -227,14 +228,15 @@ def to_paper(
         tags=found.tags,
         sources=tuple(get.strings("sources")),
         links=get.links("links"),
-        listed=get.date("listed"),
-        published=get.date("published"),
+        listed=listed,
+        published=published,
         published_inferred=get.boolean("published_inferred"),
         title_inferred=get.boolean("title_inferred"),
         authors_count=get.count("authors_count"),
         affiliation=get.text("affiliation"),
         notes=record.body,
         source_path=shown,
+        cite_key=cite_base(title, (published or listed or EPOCH).year),
     )
 
 

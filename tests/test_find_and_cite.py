@@ -17,7 +17,7 @@ from pybtex.database import parse_string
 from generator.build import build_site
 from generator.config import PAPER_LINKS
 from generator.markup import plain_text
-from generator.metadata import assign_cite_keys, bib_title
+from generator.metadata import bib_title, colliding_cite_keys
 from generator.models import Paper
 
 if TYPE_CHECKING:
@@ -115,11 +115,6 @@ def test_colliding_keys_get_letters_in_listing_order() -> None:
     def paper(slug: str, title: str, day: int) -> Paper:
         return Paper(slug, title, "", "Other", (), (), listed=dt.date(2025, 1, day))
 
-    keys = assign_cite_keys(
-        [
-            paper("b", "Sparse Routing", 2),
-            paper("a", "Sparse Attention", 1),
-            paper("c", "The Sparse", 3),
-        ]
-    )
+    papers = [paper("b", "Sparse Routing", 2), paper("a", "Sparse Attention", 1)]
+    keys = colliding_cite_keys([*papers, paper("c", "The Sparse", 3), paper("d", "Dense", 4)])
     assert keys == {"a": "sparse2025", "b": "sparse2025a", "c": "sparse2025b"}
