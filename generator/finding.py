@@ -30,14 +30,14 @@ def direct_links(texts: Iterable[str]) -> list[FindLink]:
     """The paper's own pages, from the identifiers named in its abstract and links."""
     found: dict[str, FindLink] = {}
     for text in texts:
-        if "arxiv" in text.lower():
+        if "rXiv" in text or "rxiv" in text or "RXIV" in text:
             for match in _ARXIV.finditer(text):
                 ident = match[1]
                 found.setdefault(
                     f"arxiv:{ident}",
                     FindLink(f"arXiv {ident}", f"https://arxiv.org/abs/{ident}", True),
                 )
-        if "10." in text:
+        if "10." in text and "/" in text:  # "10.5%" is common, a DOI rare
             for match in _DOI.finditer(text):
                 ident = match[1].rstrip(_TRAILING)
                 found.setdefault(
