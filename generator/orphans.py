@@ -19,24 +19,12 @@ from pathlib import Path
 
 from .errors import Diagnostic, info
 from .models import Record
-from .records import write_atomic
+from .records import FIELD_ORDER, write_atomic
 from .slugs import slugify
 
 WRITTEN = Path(".digest-cache") / "written.json"
-INGEST_FIELDS = frozenset(
-    {
-        "title",
-        "title_inferred",
-        "abstract",
-        "authors_count",
-        "published",
-        "published_inferred",
-        "listed",
-        "affiliation",
-        "sources",
-        "links",
-    }
-)
+# the fields ingest writes: those of a record before the user's own (tags, topic, draft)
+INGEST_FIELDS = frozenset(FIELD_ORDER[: FIELD_ORDER.index("tags")])
 
 
 def digest(data: bytes) -> str:
