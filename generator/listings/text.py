@@ -1,4 +1,4 @@
-"""Decoding listing bytes and telling titles, abstracts and page chrome apart."""
+"""Decoding listing bytes, splitting lines, refusing what is not a listing, and the shape of a line (capitals, sentences) the readers judge titles and abstracts by."""
 
 from __future__ import annotations
 
@@ -8,16 +8,6 @@ import re
 import unicodedata
 
 from ..errors import Diagnostic, warning
-
-CHROME = frozenset(
-    {
-        "new",
-        "get trending papers in your email inbox!",
-        "subscribe",
-        "daily papers",
-        "byak and the research community",
-    }
-)
 
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]?\s+[A-Z(\"]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -144,10 +134,6 @@ def split_lines(text: str) -> list[str]:
     return [line.strip() for line in text.split("\n")]
 
 
-def is_chrome(line: str) -> bool:
-    return line.casefold() in CHROME
-
-
 def sentence_count(line: str) -> int:
     return len(_SENTENCE_END.findall(line)) + 1
 
@@ -171,20 +157,6 @@ def looks_like_abstract(line: str) -> bool:
     if sentence_count(line) >= 2 and len(line) > 80:
         return True
     return line.endswith(".") and len(line) > 150 and capitalised_ratio(line) < 0.5
-
-
-def looks_like_title(line: str) -> bool:
-    """A heading: short, one sentence, no closing full stop (an acronym's dot is fine)."""
-    if looks_like_abstract(line) or len(line) > 300:
-        return False
-    if line.endswith(".") and not re.search(r"\b[A-Z][A-Za-z]{0,3}\.$", line):
-        return capitalised_ratio(line) >= 0.6 and len(line) < 120
-    return True
-
-
-def strongly_title(line: str) -> bool:
-    """A line that cannot be a short abstract: Title Case, no full stop at the end."""
-    return looks_like_title(line) and not line.endswith(".") and capitalised_ratio(line) >= 0.5
 
 
 def fold(text: str) -> str:
