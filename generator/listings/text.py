@@ -1,4 +1,5 @@
-"""Decoding listing bytes, splitting lines, refusing what is not a listing, and the shape of a line (capitals, sentences) the readers judge titles and abstracts by."""
+"""Decoding listing bytes, splitting lines, refusing what is not a listing, and the shape
+of a line (capitals, sentences) the readers judge titles and abstracts by."""
 
 from __future__ import annotations
 
