@@ -38,7 +38,7 @@ def start(
     parent = (os.getpid(), _prctl())  # looked up here: each child importing ctypes costs
     process = context.Process(target=_child, args=(parent, inherited, target, (*args, send)))
     process.daemon = True
-    with _sigint_blocked():  # a Ctrl-C between the fork and the child's SIG_IGN
+    with _signals_blocked():  # a Ctrl-C or a stop between the fork and the child's handlers
         process.start()
     send.close()
     return process, receive
@@ -68,7 +68,7 @@ def _child(
     _die_with(*parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # `digest serve` makes it raise in Python
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _BLOCKED)
     for connection in inherited:
         connection.close()
     target(*args)
@@ -95,10 +95,38 @@ def _die_with(parent: int, prctl: Callable[..., int] | None) -> None:
         os._exit(1)
 
 
+_BLOCKED = {signal.SIGINT, signal.SIGTERM}
+
+
 @contextlib.contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+def _signals_blocked() -> Iterator[None]:
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED)
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def running(pid: int) -> bool:
+    """Whether process `pid` is still running. A zombie is not: where no init reaps
+    orphans (a container's first process often does not), a killed build's workers stay
+    zombies for ever, and their temporary files were never swept (issue 19's kill race)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as file:
+            stat = file.read()
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc (not Linux): ask the process
+        return _signalable(pid)
+    state = stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3]
+    return state not in (b"Z", b"X")
+
+
+def _signalable(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True

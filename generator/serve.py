@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, unquote
 
 from .build import BuildResult, BuildSession
+from .children import running
 from .cli import report
 from .errors import Diagnostic, DigestError, error, printable
 from .reload import EVENTS_PATH, STATUS_PATH, Channel, ReloadState, inject
@@ -693,19 +694,9 @@ def _scratch_folder(cache: Path) -> Path:
     if folder.is_dir():
         for old in folder.iterdir():
             pid = old.name.removesuffix(".old")
-            if pid.isdigit() and (old.name != pid or not _alive(int(pid))):
+            if pid.isdigit() and (old.name != pid or not running(int(pid))):
                 shutil.rmtree(old, ignore_errors=True)
     return folder / str(os.getpid())
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _in_main_thread() -> bool:

@@ -12,6 +12,8 @@ import os
 import re
 from pathlib import Path
 
+from .children import running
+
 SUFFIX = ".digest.tmp"
 _OURS = re.compile(r"\..+\.(?P<pid>\d+)\.[0-9A-Za-z_-]+\.digest\.tmp")
 
@@ -34,16 +36,6 @@ def is_leftover(name: str) -> bool:
         return False
     pid = int(found["pid"])
     return pid == os.getpid() or not running(pid)
-
-
-def running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 def sweep(folder: Path) -> list[str]:

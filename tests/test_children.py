@@ -11,7 +11,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from generator import children
+from generator import children, temps
 from generator.forked import Forked
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,3 +99,28 @@ def test_a_child_keeps_no_reading_end_but_its_parents() -> None:
 
 def _sleep(send: object) -> None:
     time.sleep(60)
+
+
+def test_a_zombie_is_not_running_and_its_temporary_files_are_swept(tmp_path: Path) -> None:
+    """Where no init reaps orphans (this machine's first process does not), a killed
+    build's workers stay zombies; their temporary files must still be swept."""
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    try:
+        deadline = time.monotonic() + 10
+        while children.running(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert Path(f"/proc/{pid}").exists(), "the child was reaped: not a zombie"
+        assert not children.running(pid)
+        leftover = tmp_path / f".index.html.{pid}.140213.digest.tmp"
+        ours = tmp_path / f".index.html.{os.getppid()}.1.digest.tmp"  # a live process's
+        users = tmp_path / ".bashrc.old"
+        for path in (leftover, ours, users):
+            path.write_text("x")
+        assert temps.sweep(tmp_path) == [leftover.name]
+        assert ours.exists() and users.exists()
+    finally:
+        os.waitpid(pid, 0)
+    assert not children.running(pid)
+    assert children.running(os.getpid())

@@ -140,23 +140,7 @@ def survivors() -> Iterator[list[int]]:
             os.kill(pid, signal.SIGKILL)
 
 
-# Known race, left for the next session: killed while pages are being written, about one
-# run in three leaves one page's `.index.html.PID.TOKEN.digest.tmp` after the next build
-# (seen in a fresh clone's CI and locally; never at the ingest or search moments). Its
-# writer is not yet known: a worker of the killed build that outlives it for a moment, or
-# a writing thread of the next build. Not strict, so the run it passes in is not an error.
-RACY = ("render: the first pages written", "render: 1,000 paper pages written")
-
-
-@pytest.mark.parametrize(
-    "moment",
-    [
-        pytest.param(m, marks=pytest.mark.xfail(strict=False, reason="a temp file race"))
-        if m in RACY
-        else m
-        for m in MOMENTS
-    ],
-)
+@pytest.mark.parametrize("moment", MOMENTS)
 def test_a_killed_builds_helpers_die_and_the_next_build_is_a_clean_one(
     moment: str,
     corpus: Path,
