@@ -25,7 +25,7 @@ from .cache import load_cache, save_cache
 from .classify import VERSION as CLASSIFY_VERSION
 from .config import Config, load_config
 from .errors import Diagnostic, info
-from .exports import Export, cite_export, cite_keys, exports, sitemap_export
+from .exports import Export, cite_export, cite_files, exports, sitemap_export
 from .ingest import IngestCache, IngestResult, ingest
 from .keys import (
     GENERATOR_VERSION,
@@ -351,10 +351,10 @@ def render_site(
     # writing threads write them while the pages are planned and drawn.
     made: list[tuple[str, bytes, str]] = []
     later: list[Export] = []
-    stale_cites = writer.keep_fresh(cite_keys(site, bases.plain, papers, state.keys))
+    stale_cites = writer.keep_fresh(cite_files(site, bases.plain, papers, state.keys))
     by_slug = {p.slug: p for p in site.papers} if stale_cites else {}
     cites = (
-        cite_export(by_slug[path.split("/")[1]], config, key) for path, key in stale_cites.items()
+        cite_export(by_slug[path.split("/")[1]], site, key) for path, key in stale_cites.items()
     )
     for export in itertools.chain(exports(site, bases.plain, papers, state.keys), cites):
         if pending is None:

@@ -38,7 +38,7 @@ class Export:
 
 def exports(site: Site, base: str, digests: Mapping[str, str], memo: KeyMemo) -> Iterator[Export]:
     """Every non-HTML output file but the sitemap (`sitemap_export`) and each paper's
-    cite.bib (`cite_keys`), made only if its key changed since the last build. Nothing here
+    cite.bib (`cite_files`), made only if its key changed since the last build. Nothing here
     depends on related papers or templates: a cold build makes these while related papers
     are computed."""
     config = site.config
@@ -69,7 +69,7 @@ def exports(site: Site, base: str, digests: Mapping[str, str], memo: KeyMemo) ->
     yield Export("robots.txt", digest(base, robots), robots.encode)
 
 
-def cite_keys(
+def cite_files(
     site: Site, base: str, digests: Mapping[str, str], memo: KeyMemo
 ) -> list[tuple[str, str | None]]:
     """Each paper's cite.bib as (path, key); `cite_export` makes the file. Apart from the
@@ -82,8 +82,9 @@ def cite_keys(
     return out
 
 
-def cite_export(paper: Paper, config: Config, key: str | None) -> Export:
-    return Export(f"papers/{paper.slug}/cite.bib", key or "", partial(_bib, paper, config))
+def cite_export(paper: Paper, site: Site, key: str | None) -> Export:
+    make = partial(_bib, paper, site.config, site.cite_keys)
+    return Export(f"papers/{paper.slug}/cite.bib", key or "", make)
 
 
 def sitemap_export(config: Config, page_paths: list[str], base: str, memo: KeyMemo) -> Export:
@@ -95,8 +96,8 @@ def sitemap_export(config: Config, page_paths: list[str], base: str, memo: KeyMe
     )
 
 
-def _bib(paper: Paper, config: Config) -> bytes:
-    return bibtex(paper, config).encode("utf-8")
+def _bib(paper: Paper, config: Config, keys: Mapping[str, str]) -> bytes:
+    return bibtex(paper, config, keys).encode("utf-8")
 
 
 def absolute(config: Config, path: str) -> str:

@@ -173,8 +173,9 @@ def paper_digests(site: Site, memo: KeyMemo) -> dict[str, str]:
     topics = {g.name: g.slug for g in site.topics}
     tags = {tag_key(g.name): g.slug for g in site.tags}
     listings = {g.name: (g.slug, g.date) for g in site.listings}
-    same_links = _links_kept(memo.link_maps, (topics, tags, listings))
-    memo.link_maps = (topics, tags, listings)
+    cites = site.cite_keys
+    same_links = _links_kept(memo.link_maps, (topics, tags, listings, cites))
+    memo.link_maps = (topics, tags, listings, cites)
     out = {}
     known_items = memo.items
     relinked = not known_items
@@ -189,6 +190,7 @@ def paper_digests(site: Site, memo: KeyMemo) -> dict[str, str]:
             topics.get(paper.topic),
             tuple(tags.get(tag_key(t)) for t in paper.tags),
             tuple(listings.get(s) for s in paper.sources),
+            cites.get(slug),
         )
         if known is not None and known[0] is paper:
             if known[3] == links:

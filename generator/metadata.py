@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from .config import Config
@@ -33,10 +34,10 @@ def json_ld(paper: Paper, config: Config, abstract: str) -> dict[str, Any]:
     return data
 
 
-def bibtex(paper: Paper, config: Config) -> str:
+def bibtex(paper: Paper, config: Config, keys: Mapping[str, str] = MappingProxyType({})) -> str:
     """A BibTeX @misc entry that compiles: the paper's cite key, the title with its math kept
     and its capitals protected, a year only from a date the listings gave, the paper's page
-    on the site, and where it was listed."""
+    on the site, and where it was listed. `keys`: its site's cite keys (Site.cite_keys)."""
     fields = [("title", "{{" + bib_title(paper.title) + "}}")]
     date = None if paper.added else paper.published or paper.listed
     if date:
@@ -45,7 +46,7 @@ def bibtex(paper: Paper, config: Config) -> str:
     fields.append(("url", "{" + _escape_url(absolute_url(config, paper.url)) + "}"))
     fields.append(("note", "{" + _bib_text(_note(paper, config)) + "}"))
     body = ",\n".join(f"  {name} = {value}" for name, value in fields)
-    key = paper.cite_key or cite_base(paper.title, paper.date.year)
+    key = keys.get(paper.slug) or cite_base(paper.title, paper.date.year)
     return f"@misc{{{key},\n{body}\n}}\n"
 
 
@@ -91,30 +92,49 @@ def _first_word(title: str) -> str:
     return first[:24] or "paper"
 
 
-def colliding_cite_keys(papers: Iterable[Paper]) -> dict[str, str]:
-    """The keys of the papers whose base key (their `cite_key` as made) another paper has:
-    `a`, `b`, ... after the first, in the order the papers were first listed (then by
-    slug), so a key once made stays unless an earlier paper of that word and year comes."""
+def cite_keys(papers: Iterable[Paper]) -> dict[str, str]:
+    """Each paper's cite key, by slug: its base key (`cite_base`), and where other papers
+    share it `a`, `b`, ... after the first, in the order the papers were first listed (then
+    by slug), so a key once made stays unless an earlier paper of that word and year comes.
+    Past `z` the word takes a number (`sparse22025a`): a key stays `word`+year+one letter."""
     groups: dict[str, list[Paper]] = {}
     for paper in papers:
-        groups.setdefault(cite_base(paper.title, paper.date.year), []).append(paper)
+        groups.setdefault(f"{_first_word(paper.title)}{paper.date.year}", []).append(paper)
     keys: dict[str, str] = {}
+    crowded = []
     for base, group in groups.items():
-        if len(group) > 1:
+        if len(group) == 1:
+            keys[group[0].slug] = base
+        else:
             group.sort(key=lambda p: (p.listed or p.date, p.slug))
-            for n, paper in enumerate(group):
+            if len(group) > 27:
+                crowded.append(group)
+            for n, paper in enumerate(group[:27]):
                 keys[paper.slug] = base + _suffix(n)
+    for group in crowded:
+        _number(group, keys)
     return keys
 
 
+def _number(group: list[Paper], keys: dict[str, str]) -> None:
+    """Keys past a group's 27th paper: the word numbered 2, 3, ... and a letter each,
+    skipping any key another paper has."""
+    taken = set(keys.values())
+    word, year = _first_word(group[0].title), group[0].date.year
+    n, number = 0, 2
+    for paper in group[27:]:
+        while True:
+            key = f"{word}{number}{year}{_suffix(n % 26 + 1)}"
+            n += 1
+            number += n % 26 == 0
+            if key not in taken:
+                break
+        keys[paper.slug] = key
+        taken.add(key)
+
+
 def _suffix(n: int) -> str:
-    if n == 0:
-        return ""
-    letters = ""
-    while n > 0:
-        n, rest = divmod(n - 1, 26)
-        letters = chr(ord("a") + rest) + letters
-    return letters
+    return chr(ord("a") + n - 1) if n else ""
 
 
 # -- text --------------------------------------------------------------------------------------

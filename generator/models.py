@@ -102,7 +102,6 @@ class Paper:
     affiliation: str | None = None
     notes: str = ""
     source_path: str = ""
-    cite_key: str = ""  # unique in the site (metadata.assign_cite_keys)
 
     @property
     def date(self) -> dt.date:

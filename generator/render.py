@@ -508,7 +508,7 @@ class Renderer:
             "tag_slug": lambda name: tags.get(tag_key(name)) or slugify(name, "tag"),
             "listing_slug": lambda name: listings.get(name) or slugify(name, "listing"),
             "json_ld": lambda view: json_ld(view.paper, site.config, view.abstract_text),
-            "bibtex": lambda view: bibtex(view.paper, site.config),
+            "bibtex": lambda view: bibtex(view.paper, site.config, site.cite_keys),
             "find_links": lambda view: [
                 *direct_links([view.paper.abstract, *view.paper.links]),
                 *search_links(view.title_text, site.config.paper_links),

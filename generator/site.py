@@ -20,8 +20,8 @@ from .classify import Classification, Taxonomy, classify, tag_key, taxonomy
 from .config import Config
 from .errors import Diagnostic, warning
 from .markup import external_href
-from .metadata import cite_base, colliding_cite_keys
-from .models import EPOCH, Paper, Record
+from .metadata import cite_keys
+from .models import Paper, Record
 from .records import FIELD_ORDER
 from .slugs import slugify, unique
 
@@ -46,6 +46,7 @@ class Site:
     tags: tuple[Group, ...]
     months: tuple[Group, ...]
     listings: tuple[Group, ...]
+    cite_keys: Mapping[str, str] = field(default_factory=dict)  # by slug, unique in the site
 
     def latest_listing(self) -> Group | None:
         """The newest listing by its date; one that gives no date never leads."""
@@ -123,7 +124,6 @@ def build_model(
     memo.papers = made
     memo.classes_added += len(memo.classes) - known_classes
     papers = _sorted(papers, memo if again else None)
-    papers = _cited(papers, made)
     site = Site(
         config=config,
         papers=tuple(papers),
@@ -134,23 +134,9 @@ def build_model(
         listings=_listings(
             papers, {n: None if n in undated else d for n, d in listing_dates.items()}
         ),
+        cite_keys=cite_keys(papers),
     )
     return site, diagnostics
-
-
-def _cited(papers: list[Paper], made: dict[str, Any]) -> list[Paper]:
-    """The papers with unique cite keys: each has its base key from to_paper; one whose key
-    a collision changes is a new Paper (and so redrawn), also in the memo."""
-    keys = colliding_cite_keys(papers)
-    out = []
-    for paper in papers:
-        key = keys.get(paper.slug) or cite_base(paper.title, paper.date.year)
-        if paper.cite_key != key:
-            paper = dataclasses.replace(paper, cite_key=key)
-            record, config, _, notes = made[paper.slug]
-            made[paper.slug] = (record, config, paper, notes)
-        out.append(paper)
-    return out
 
 
 def _dated(paper: Paper | None, undated: frozenset[str]) -> Paper | None:
@@ -236,7 +222,6 @@ def to_paper(
         affiliation=get.text("affiliation"),
         notes=record.body,
         source_path=shown,
-        cite_key=cite_base(title, (published or listed or EPOCH).year),
     )
 
 
@@ -275,6 +260,11 @@ def _question(title: str, abstract: str, topic: str | None, tags: tuple[str, ...
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(2100, 12, 31)
 MOST_TAGS = 50
+
+
+# Not after any build's last_date (written in December 2026): no need to ask the clock
+# (asking it was a tenth of reading 10,000 records' fields).
+SURELY_PAST = dt.date(2027, 12, 1)
 
 
 def last_date() -> dt.date:
@@ -348,7 +338,11 @@ class _Fields:
 
     def date(self, key: str) -> dt.date | None:
         value = self._date(key)
-        if value is None or FIRST_DATE <= value <= last_date():
+        if (
+            value is None
+            or FIRST_DATE <= value <= SURELY_PAST
+            or FIRST_DATE <= value <= last_date()
+        ):
             return value
         self._bad(key, f"a date from {FIRST_DATE.year} to a year from today")
         return None

@@ -17,7 +17,7 @@ from pybtex.database import parse_string
 from generator.build import build_site
 from generator.config import PAPER_LINKS
 from generator.markup import plain_text
-from generator.metadata import bib_title, colliding_cite_keys
+from generator.metadata import bib_title, cite_keys
 from generator.models import Paper
 
 if TYPE_CHECKING:
@@ -116,5 +116,21 @@ def test_colliding_keys_get_letters_in_listing_order() -> None:
         return Paper(slug, title, "", "Other", (), (), listed=dt.date(2025, 1, day))
 
     papers = [paper("b", "Sparse Routing", 2), paper("a", "Sparse Attention", 1)]
-    keys = colliding_cite_keys([*papers, paper("c", "The Sparse", 3), paper("d", "Dense", 4)])
-    assert keys == {"a": "sparse2025", "b": "sparse2025a", "c": "sparse2025b"}
+    keys = cite_keys([*papers, paper("c", "The Sparse", 3), paper("d", "Dense", 4)])
+    assert keys == {"a": "sparse2025", "b": "sparse2025a", "c": "sparse2025b", "d": "dense2025"}
+
+
+def test_keys_stay_one_word_a_year_and_a_letter_past_twenty_seven_collisions() -> None:
+    import datetime as dt
+    import re
+
+    papers = [
+        Paper(f"p{n:03}", f"Sparse Model {n}", "", "Other", (), (), listed=dt.date(2025, 1, 1))
+        for n in range(120)
+    ]
+    papers.append(Paper("q", "Sparse2", "", "Other", (), (), listed=dt.date(2025, 2, 1)))
+    keys = cite_keys(papers)
+    assert len(set(keys.values())) == len(papers)
+    assert all(re.fullmatch(r"[a-z0-9]+[0-9]{4}[a-z]?", key) for key in keys.values())
+    assert keys["p000"] == "sparse2025" and keys["p026"] == "sparse2025z"
+    assert keys["p027"] == "sparse22025a" and keys["p053"] == "sparse32025a"
