@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -111,22 +111,31 @@ def describe(trends: Sequence[Trend], months: Sequence[Month]) -> str:
 # -- drawing ------------------------------------------------------------------------------------
 
 WIDTH = 640
+NARROW = 360  # a phone's width in CSS pixels, less the page's margins: drawn 1:1 there
 PLOT_LEFT = 36
 PLOT_RIGHT = 8
 ROW_HEIGHT = 26
 LABEL_WIDTH = 190
 TOTAL_WIDTH = 44
+YEAR_LABEL_WIDTH = 32  # "2024" at 11 px, and a gap
 
 
-def bar_chart(series: Trend, chart_id: str, title: str) -> Markup:
+def fitted(draw: Callable[..., Markup], *args: object) -> Markup:
+    """A chart drawn twice, for a wide screen and for a phone, the theme's CSS showing one:
+    scaled down to a phone, the wide one's labels were 6 px (or it kept its width and
+    scrolled inside its box, issue 20)."""
+    return draw(*args) + draw(*args, width=NARROW)
+
+
+def bar_chart(series: Trend, chart_id: str, title: str, width: int = WIDTH) -> Markup:
     """One series as bars over its months, with a y-axis maximum and year ticks."""
     months = month_span([series])
-    height, top, bottom = 150, 14, 22
+    height, top, bottom = (150 if width == WIDTH else 120), 14, 22
     peak = max((n for _, n in series.counts), default=0)
-    plot = _Plot(PLOT_LEFT, WIDTH - PLOT_RIGHT, months)
-    parts = [_open(chart_id, title, describe([series], months), height)]
+    plot = _Plot(PLOT_LEFT, width - PLOT_RIGHT, months)
+    parts = [_open(chart_id, title, describe([series], months), height, width)]
     parts.append(
-        _line("chart-axis", PLOT_LEFT, height - bottom, WIDTH - PLOT_RIGHT, height - bottom)
+        _line("chart-axis", PLOT_LEFT, height - bottom, width - PLOT_RIGHT, height - bottom)
     )
     parts.append(_text("chart-label", PLOT_LEFT - 6, top + 4, str(peak), "end"))
     parts.append(_text("chart-label", PLOT_LEFT - 6, height - bottom, "0", "end"))
@@ -136,23 +145,34 @@ def bar_chart(series: Trend, chart_id: str, title: str) -> Markup:
     return Markup("".join(parts))
 
 
-def small_multiples(trends: Sequence[Trend], chart_id: str, title: str) -> Markup:
-    """One row of bars per series on a shared time axis and a shared scale, so rows compare:
-    the name on the left, the total on the right."""
+def small_multiples(
+    trends: Sequence[Trend], chart_id: str, title: str, width: int = WIDTH
+) -> Markup:
+    """One row of bars per series on a shared time axis and a shared scale, so rows compare.
+    Wide: the name on the left, the total on the right. Narrow (a phone): the name and the
+    total above the row's bars, which take the whole width."""
     months = month_span(trends)
+    wide = width == WIDTH
     top, axis = 6, 20
-    height = top + ROW_HEIGHT * len(trends) + axis
+    row = ROW_HEIGHT if wide else 44
+    height = top + row * len(trends) + axis
     peak = max((n for t in trends for _, n in t.counts), default=0)
-    plot = _Plot(LABEL_WIDTH, WIDTH - TOTAL_WIDTH, months)
-    parts = [_open(chart_id, title, describe(trends, months), height, "chart chart-wide")]
+    plot = _Plot(LABEL_WIDTH, width - TOTAL_WIDTH, months) if wide else _Plot(2, width - 2, months)
+    parts = [_open(chart_id, title, describe(trends, months), height, width, "chart-rows")]
     for i, series in enumerate(trends):
-        y0 = top + ROW_HEIGHT * i
-        base = y0 + ROW_HEIGHT - 4
+        y0 = top + row * i
+        base = y0 + row - 4
         parts.append(f'<g class="chart-row" data-series="{escape(series.name)}">')
-        parts.append(_text("chart-name", LABEL_WIDTH - 8, base - 4, _short(series.name), "end"))
-        parts.append(_line("chart-axis", LABEL_WIDTH, base, WIDTH - TOTAL_WIDTH, base))
-        parts.extend(plot.bars(dict(series.counts), y0 + 2, base, peak, series.name))
-        parts.append(_text("chart-label", WIDTH - 4, base - 4, str(series.total), "end"))
+        if wide:
+            parts.append(_text("chart-name", LABEL_WIDTH - 8, base - 4, _short(series.name), "end"))
+            parts.append(_text("chart-label", width - 4, base - 4, str(series.total), "end"))
+            bars_top = y0 + 2
+        else:
+            parts.append(_text("chart-name", 2, y0 + 13, _short(series.name, 40), "start"))
+            parts.append(_text("chart-label", width - 2, y0 + 13, str(series.total), "end"))
+            bars_top = y0 + 18
+        parts.append(_line("chart-axis", plot.left, base, plot.right, base))
+        parts.extend(plot.bars(dict(series.counts), bars_top, base, peak, series.name))
         parts.append("</g>")
     parts.extend(plot.year_ticks(height - axis, height - 6))
     parts.append("</svg>")
@@ -197,27 +217,34 @@ class _Plot:
 
     def year_ticks(self, axis: float, label_y: float) -> list[str]:
         """A tick and a label at each January, at the first month and after each cut (see
-        month_span), thinned to fit."""
+        month_span), thinned from the right so no two labels overlap (the first month's
+        label gives way to a January just after it)."""
         months = self.months
         starts = [
             i
             for i, month in enumerate(months)
             if month[1] == 1 or i == 0 or _next(months[i - 1]) != month
         ]
-        every = max(1, round(len(starts) * 34 / max(self.right - self.left, 1)))
         out = []
-        for n, i in enumerate(starts):
-            if n % every:
-                continue
+        last = float("inf")
+        for i in reversed(starts):
             x = self.x(i)
+            if last - x < YEAR_LABEL_WIDTH:
+                continue
+            last = x
             out.append(_line("chart-tick", x, axis, x, axis + 4))
             out.append(_text("chart-label", x, label_y, str(self.months[i][0]), "start"))
         return out
 
 
-def _open(chart_id: str, title: str, desc: str, height: float, cls: str = "chart") -> str:
+def _open(chart_id: str, title: str, desc: str, height: float, width: int, cls: str = "") -> str:
+    """The <svg> start; the narrow drawing's ids end in `-narrow`, its class says which."""
+    if width != WIDTH:
+        chart_id += "-narrow"
+    cls = f"chart {cls} {'chart-for-wide' if width == WIDTH else 'chart-for-narrow'}"
     return (
-        f'<svg xmlns="{SVG}" class="{cls}" id="{chart_id}" viewBox="0 0 {WIDTH} {_num(height)}" '
+        f'<svg xmlns="{SVG}" class="{" ".join(cls.split())}" id="{chart_id}" '
+        f'viewBox="0 0 {width} {_num(height)}" '
         f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'preserveAspectRatio="xMinYMin meet">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'

@@ -17,7 +17,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .cache import CACHE_DIR
-from .charts import Trend, bar_chart, small_multiples, table_rows, trend
+from .charts import Trend, bar_chart, fitted, small_multiples, table_rows, trend
 from .classify import tag_key
 from .config import Config
 from .errors import Diagnostic, DigestError
@@ -558,8 +558,8 @@ class Renderer:
 
 # Charts drawn again only when their numbers change: the topics page is drawn in every
 # build (it shows site-wide counts), and its chart was half of drawing it.
-_bar_chart = lru_cache(maxsize=256)(bar_chart)
-_small_multiples = lru_cache(maxsize=16)(small_multiples)
+_bar_chart = lru_cache(maxsize=256)(partial(fitted, bar_chart))
+_small_multiples = lru_cache(maxsize=16)(partial(fitted, small_multiples))
 
 
 @lru_cache(maxsize=16)

@@ -29,6 +29,7 @@ PAGES = {
     "paper-math": "papers/r-2-tuning-efficient-image-to-video-transfer-learning-for-video"
     "-temporal/",
     "paper-undated": "papers/l2cocc-a-lightweight-camera-centric-ssc-framework/",
+    "topics": "topics/",
     "topic": "topics/vision/",
     "tag": "tags/llm/",
     "archive": "archive/",

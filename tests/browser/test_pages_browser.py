@@ -16,6 +16,7 @@ PAGES = {
     "home": "",
     "paper": PAPER,
     "undated paper": "papers/l2cocc-a-lightweight-camera-centric-ssc-framework/",
+    "topics": "topics/",
     "topic": "topics/vision/",
     "tag": "tags/llm/",
     "archive": "archive/",
@@ -38,6 +39,35 @@ def test_page_fits_and_loads_cleanly(name: str, width: int, seed_url: str, open_
     no_horizontal_scroll(page)
     assert page.locator("h1").count() == 1
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgba(0, 0, 0, 0)"
+    assert watch.problems() == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("path", ["topics/", "topics/vision/"])
+def test_trend_charts_are_drawn_to_fit(path: str, width: int, seed_url: str, open_page) -> None:
+    """One drawing of each chart is shown, as wide as its figure at most, not scrolling in
+    its box, its labels at 10 px or more (a wide chart scaled down to a phone drew them at
+    6 px; kept at its width, it scrolled inside its box)."""
+    page, watch = open_page(seed_url + path, width=width)
+    charts = page.eval_on_selector_all(
+        ".trend figure",
+        """figures => figures.map(f => {
+            const svgs = [...f.querySelectorAll('svg.chart')];
+            const shown = svgs.filter(s => s.getClientRects().length);
+            const svg = shown[0];
+            const wide = svg.getBoundingClientRect().width;
+            const label = svg && svg.querySelector('text');
+            return {
+                shown: shown.length,
+                fits: f.scrollWidth <= f.clientWidth && wide <= f.clientWidth,
+                px: label ? label.getBoundingClientRect().height : 0,
+            };
+        })""",
+    )
+    assert charts, f"no chart on {path}"
+    for chart in charts:
+        assert chart["shown"] == 1 and chart["fits"], chart
+        assert chart["px"] >= 10, f"labels drawn at {chart['px']:.1f} px"
     assert watch.problems() == []
 
 
