@@ -223,9 +223,10 @@ def ingest(
         order = {id(c): i for i, c in enumerate(papers)}
         merged = Merged(inputs, broken, dict(existing), index, candidates, order)
         if files is None:  # some listings only: the others' records are no orphans
-            merged.orphans = result.orphans = orphans.find(
-                result.records, _yielded(result.records, candidates)
-            )
+            found = orphans.find(result.records, _yielded(result.records, candidates))
+            if not dry_run:
+                found = _drop_samples(root, result, existing, found)
+            merged.orphans = result.orphans = found
     cache.collected = (inputs, candidates) if not result.new else None
     quiet = not result.new and not result.updated and not dry_run
     cache.settled = (
@@ -272,6 +273,28 @@ def _lines(found: list[Diagnostic]) -> str:
     numbers = sorted(d.line for d in found if d.line)
     shown = ", ".join(map(str, numbers[:10]))
     return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+
+
+def _drop_samples(
+    root: Path, result: IngestResult, existing: dict[str, Record], found: list[str]
+) -> list[str]:
+    """Remove the papers of the sample listing `digest new` wrote once it is deleted, unless
+    edited (issue 20: they headed a new site's home page and were deployed); the orphans
+    left."""
+    pruned = orphans.prune(root, result.records, orphans.samples(result.records, found), False)
+    for slug in pruned.removed:
+        del result.records[slug], existing[slug]
+    if pruned.removed:
+        result.diagnostics.append(
+            info(
+                "content/papers",
+                None,
+                f"removed the {len(pruned.removed)} sample papers: their listing "
+                f"{orphans.SAMPLE} is gone",
+            )
+        )
+    gone = set(pruned.removed)
+    return [slug for slug in found if slug not in gone]
 
 
 def _yielded(records: dict[str, Record], candidates: dict[str, _Candidate]) -> list[str]:

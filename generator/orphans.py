@@ -23,6 +23,8 @@ from .records import FIELD_ORDER, write_atomic
 from .slugs import slugify
 
 WRITTEN = Path(".digest-cache") / "written.json"
+# The sample listing `digest new` writes: its papers go with it (ingest._drop_samples).
+SAMPLE = "digest-sample.txt"
 # the fields ingest writes: those of a record before the user's own (tags, topic, draft)
 INGEST_FIELDS = frozenset(FIELD_ORDER[: FIELD_ORDER.index("tags")])
 
@@ -35,6 +37,11 @@ def find(records: Mapping[str, Record], matched: Iterable[str]) -> list[str]:
     """The slugs of the records no listing paper matched, sorted."""
     yielded = set(matched)
     return sorted(slug for slug in records if slug not in yielded)
+
+
+def samples(records: Mapping[str, Record], orphans: list[str]) -> list[str]:
+    """The orphans that only the sample listing of a new site gave."""
+    return [slug for slug in orphans if records[slug].meta.get("sources") == [SAMPLE]]
 
 
 def summary(orphans: list[str]) -> Diagnostic | None:

@@ -8,13 +8,14 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import DigestError
+from .orphans import SAMPLE
 from .pin import REQUIREMENTS, current_pin, requirements_text, write_pin
 
 # (path in the new site, data file in generator/scaffold/ or None for an empty file).
 # The data files have no leading dot: setuptools leaves hidden files out of the wheel.
 FILES: tuple[tuple[str, str | None], ...] = (
     ("digest.yaml", "digest.yaml"),
-    ("content/listings/sample.txt", "sample-listing.txt"),
+    (f"content/listings/{SAMPLE}", "sample-listing.txt"),
     ("content/papers/.gitkeep", None),
     (".gitignore", "gitignore"),
     (".github/workflows/pages.yml", "pages.yml"),

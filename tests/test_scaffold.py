@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from generator.scaffold import FILES, new_site
 
 ROOT = Path(__file__).resolve().parents[1]
 SCAFFOLD = ROOT / "generator" / "scaffold"
+SEED = sorted(p.name for p in (ROOT / "content" / "listings").iterdir())[0]
 CREATED = [relative for relative, _ in FILES]
 WHEEL = f"{WHEEL_DIR}/paper_digest_ssg-0.1.0-py3-none-any.whl"  # the running, editable install
 
@@ -156,13 +158,36 @@ def test_the_new_site_builds_its_sample_listing(site: Path) -> None:
     assert result.papers == 3
     papers = json.loads((site / "site" / "papers.json").read_text(encoding="utf-8"))
     assert len(papers) == 3
-    assert all(paper["sources"] == ["sample.txt"] for paper in papers)
+    assert all(paper["sources"] == ["digest-sample.txt"] for paper in papers)
     assert all(paper["topic"] != "Other" for paper in papers)
     home = links(site / "site" / "index.html")
     for paper in papers:
         assert (site / "site" / paper["url"] / "index.html").is_file()
         assert any(href.rstrip("/").endswith(paper["url"].rstrip("/")) for href in home)
     assert len(list((site / "content" / "papers").glob("*.md"))) == 3
+
+
+def test_the_sample_papers_go_with_their_listing_unless_edited(site: Path) -> None:
+    """Deleting the sample listing removes its papers at the next build (issue 20: they
+    headed a new site's home page and were deployed); one the user edited is kept."""
+    assert build_site(site).ok
+    records = sorted((site / "content" / "papers").glob("*.md"))
+    edited = records[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nMy own note.\n", encoding="utf-8")
+    mine = site / "content" / "listings" / "mine.txt"
+    shutil.copy(ROOT / "content" / "listings" / SEED, mine)
+    (site / "content" / "listings" / "digest-sample.txt").unlink()
+    result = build_site(site)
+    assert result.ok
+    left = {p.name for p in (site / "content" / "papers").glob("*.md")}
+    assert not {r.name for r in records[1:]} & left
+    assert edited.name in left
+    notes = [d.format() for d in result.diagnostics]
+    assert any("removed the 2 sample papers" in n for n in notes), notes
+    papers = json.loads((site / "site" / "papers.json").read_text(encoding="utf-8"))
+    sources = {s for p in papers for s in p["sources"]}
+    assert sources == {"mine.txt", "digest-sample.txt"}  # the edited sample stays, named
+    assert sum(1 for p in papers if p["sources"] == ["digest-sample.txt"]) == 1
 
 
 def test_sample_listing_has_three_papers_and_a_listing_date() -> None:

@@ -82,7 +82,7 @@ def make_repository(home: Path) -> Path:
     site = home / "mysite"
     new_site(site)
     listings = site / "content" / "listings"
-    (listings / "sample.txt").unlink()
+    (listings / "digest-sample.txt").unlink()
     for name in SEEDS:
         shutil.copy(ROOT / "content" / "listings" / name, listings / name)
     git(site, "init", "-q", "-b", "main")
