@@ -61,6 +61,7 @@ class Config:
     remote: str = "origin"
     branch: str = "gh-pages"
     path: str = "digest.yaml"
+    drafts: bool = False  # `digest build --drafts`: records marked `draft: true` are shown
 
     @property
     def base_path(self) -> str:

@@ -103,6 +103,7 @@ class Paper:
     notes: str = ""
     source_path: str = ""
     cite_key: str = ""  # unique in the site (metadata.assign_cite_keys)
+    draft: bool = False  # `draft: true`, shown only by `digest build --drafts`
 
     @property
     def date(self) -> dt.date:
