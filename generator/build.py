@@ -24,6 +24,7 @@ from .ahead import Ahead
 from .cache import load_cache, save_cache
 from .classify import VERSION as CLASSIFY_VERSION
 from .config import Config, load_config
+from .config import Memo as ConfigMemo
 from .errors import Diagnostic, info
 from .exports import Export, cite_export, cite_keys, exports, sitemap_export
 from .ingest import IngestCache, IngestResult, ingest
@@ -98,7 +99,7 @@ class BuildResult:
 class SessionState:
     """What one build leaves for the next in the same process (`digest serve`)."""
 
-    config: dict[str, tuple[Config, list[Diagnostic]]] = field(default_factory=dict)
+    config: ConfigMemo = field(default_factory=dict)
     ingest: IngestCache = field(default_factory=IngestCache)
     model: ModelMemo = field(default_factory=ModelMemo)
     keys: KeyMemo = field(default_factory=KeyMemo)

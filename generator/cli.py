@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except DigestError as exc:
-        report(exc.diagnostics)
+        report(exc.diagnostics, args.verbosity)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)

@@ -36,12 +36,14 @@ class Group:
     count: int
 
 
-_PARTICULARS = re.compile(r"`[^`]*`|'[^']*'|\"[^\"]*\"|\d+")
+# Quoted values and numbers vary between diagnostics of one kind; `backticked` names (of a
+# key, a field) tell kinds apart: two unknown keys are two mistakes.
+_PARTICULARS = re.compile(r"'[^']*'|\"[^\"]*\"|\d+")
 
 
 def kind_of(diag: Diagnostic) -> tuple[str, str, str]:
     """What makes two diagnostics alike: level, file, and the message with its quoted
-    parts and numbers left out ("paper date `Feb 17 2` ..." is one kind for every date)."""
+    values and numbers left out ("damaged date 'Feb 17 2'" is one kind for every date)."""
     return diag.level, diag.path, _PARTICULARS.sub("_", diag.message)
 
 
