@@ -294,7 +294,8 @@ class _Version(argparse.Action):
             found = version(DISTRIBUTION)
         except PackageNotFoundError:
             found = "unknown (not installed: run `pip install -e .`)"
-        parser.exit(EXIT_OK, f"digest {found}\n")
+        print(f"digest {found}")
+        parser.exit(EXIT_OK)
 
 
 def _parser() -> argparse.ArgumentParser:

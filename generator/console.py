@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .errors import Diagnostic, printable
 from .progress import SILENT, Progress
@@ -212,7 +212,9 @@ def _live_display(stream: TextIO) -> rich.progress.Progress:
     from rich.progress import Progress as RichProgress
 
     class Probed(RichProgress):
-        probes: dict[rich.progress.TaskID, Callable[[], int]]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.probes: dict[rich.progress.TaskID, Callable[[], int]] = {}
+            super().__init__(*args, **kwargs)
 
         def get_renderables(self) -> Iterator[object]:
             for task, done in list(self.probes.items()):
@@ -233,7 +235,6 @@ def _live_display(stream: TextIO) -> rich.progress.Progress:
         redirect_stdout=False,  # forked render workers must not inherit a proxy
         redirect_stderr=False,
     )
-    display.probes = {}
     return display
 
 
