@@ -123,7 +123,7 @@ DONE = {
     "model": "grouped the papers",
     "render": "drew and wrote the pages",
     "write": "removed what is gone",
-    "search": "indexed the pages for search",
+    "search": "search index done (when on and pages changed)",
     "notes": "drew the edited notes",
 }
 
