@@ -8,7 +8,6 @@ import contextlib
 import os
 import re
 import sys
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -204,12 +203,20 @@ def _live_display(stream: TextIO) -> rich.progress.Progress:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
-        MofNCompleteColumn,
+        ProgressColumn,
         SpinnerColumn,
         TextColumn,
         TimeElapsedColumn,
     )
     from rich.progress import Progress as RichProgress
+    from rich.text import Text
+
+    class Count(ProgressColumn):
+        """`done/total` for a measured stage; nothing for the others (not `0/?`)."""
+
+        def render(self, task: rich.progress.Task) -> Text:
+            shown = f"{int(task.completed):,}/{int(task.total):,}" if task.total else ""
+            return Text(shown, style="progress.download")
 
     class Probed(RichProgress):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -227,7 +234,7 @@ def _live_display(stream: TextIO) -> rich.progress.Progress:
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        Count(),
         TimeElapsedColumn(),
         console=Console(file=stream),
         transient=True,
@@ -256,16 +263,6 @@ def progress_for(
         yield LiveProgress(display, verbosity >= VERBOSE)
     finally:
         display.stop()
-
-
-class Stopwatch:
-    """Seconds since it was made (for the lines a command prints about its own work)."""
-
-    def __init__(self) -> None:
-        self.start = time.perf_counter()
-
-    def seconds(self) -> float:
-        return time.perf_counter() - self.start
 
 
 # -- digest serve ----------------------------------------------------------------------
