@@ -18,7 +18,11 @@ class YamlProblem:
 
 # Contexts whose mark is where the problem starts: a quote or a bracket opened and never
 # closed is found only at the end of the text (a record's 11:1 for its line 2's quote).
-_STARTS_AT_CONTEXT = ("while scanning a quoted scalar", "while parsing a flow", "while scanning")
+_STARTS_AT_CONTEXT = (
+    "while scanning a quoted scalar",
+    "while parsing a flow",
+    "while scanning a simple key",  # a key without its colon: the next line is blamed
+)
 
 
 def yaml_problem(exc: yaml.YAMLError) -> YamlProblem:
@@ -46,6 +50,8 @@ def _worded(context: str, problem: str) -> tuple[str, str]:
             "a `key: value` where a value was expected",
             "quote a value holding `: `, or fix the indentation",
         )
+    if "tab character" in problem:
+        return f"a tab in the indentation: {problem}", "indent with spaces, not tabs"
     if problem.startswith("found character that cannot start any token"):
         return problem, "quote the value"
     text = f"{context}: {problem}" if context else problem
