@@ -162,9 +162,8 @@ def parse_config(
     if node is None:  # an empty file: every default
         return Config(path=name), []
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-        raise DigestError.at(
-            name, 1, "the configuration must be `key: value` lines", "start from `digest new`"
-        )
+        hint = "write `key: value` lines, as `digest new` does"
+        raise DigestError.at(name, 1, "the configuration must be a mapping of keys to values", hint)
     lines = _key_lines(node)
     _refuse_expansions(data, name, lines)
     check = _Check(name)

@@ -116,7 +116,7 @@ def test_bad_input_exits_1_without_traceback(site, capsys):
     assert "error: missing.txt: cannot read this listing" in err
     code, out, err = ingest(capsys, "-c", str(site / "digest.yaml"))
     assert code == 1
-    assert "error: content/papers/broken.md:3:" in err
+    assert "error: content/papers/broken.md:2:8:" in err  # where the list opened
     assert "warning: binary.txt:1: not a listing (not a text file)" in err
     assert "papers: 2 new" in out
 

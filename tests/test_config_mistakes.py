@@ -130,7 +130,7 @@ MISTAKES = [
         2,
     ),
     ("bad indentation", "title: x\n  author: y\n", "error", "invalid YAML", 2),
-    ("not a mapping", "- a\n- b\n", "error", "must be `key: value` lines", 1),
+    ("not a mapping", "- a\n- b\n", "error", "must be a mapping of keys to values", 1),
 ]
 
 
