@@ -45,7 +45,7 @@ class Ahead:
             job = partial(classes_of, self.config, list(records.values()), self.memo.classes)
             self.classes = Forked(job)
         if self.cache is not None:
-            self._start_related(paper_texts(records.values()))
+            self._start_related(paper_texts(records.values(), self.config.drafts))
 
     def related(self, records: Iterable[Record], merged: bool) -> Pending:
         """The related papers of the merged `records`: those started, unless the merge
@@ -53,7 +53,7 @@ class Ahead:
         assert self.cache is not None
         if self.pending is not None and not merged:
             return self.pending
-        texts = paper_texts(records)
+        texts = paper_texts(records, self.config.drafts)
         if self.pending is not None and self.pending.texts == texts:
             return self.pending
         self.cancel_related()

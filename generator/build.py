@@ -24,6 +24,7 @@ from .ahead import Ahead
 from .cache import load_cache, save_cache
 from .classify import VERSION as CLASSIFY_VERSION
 from .config import Config, load_config
+from .config import Memo as ConfigMemo
 from .errors import Diagnostic, info
 from .exports import Export, cite_export, cite_files, exports, sitemap_export
 from .ingest import IngestCache, IngestResult, ingest
@@ -45,6 +46,7 @@ from .lock import build_lock
 from .manifest import Manifest, load_manifest, save_manifest
 from .markup import highlight_css
 from .notes_edit import NotesEdit, notes_edits
+from .progress import SILENT, Progress
 from .related_cache import Pending, RelatedMemo, Texts, cached_related, texts_of
 from .render import (
     PAPER_TEMPLATE,
@@ -82,21 +84,22 @@ class BuildResult:
         warnings = sum(1 for d in self.diagnostics if d.level == "warning")
         errors = sum(1 for d in self.diagnostics if d.level == "error")
         total = sum(self.timings.values())
-        stages = ", ".join(f"{name} {secs:.2f}s" for name, secs in self.timings.items())
         return (
             f"built {_count(self.papers, 'paper')}, {_count(self.pages, 'page')} into "
             f"{self.output} in {total:.2f}s "
             f"({self.drawn} drawn, {self.stats.written} written, {self.stats.unchanged} "
-            f"unchanged, {self.stats.removed} removed); {warnings} warnings, {errors} errors\n"
-            f"  stages: {stages}"
+            f"unchanged, {self.stats.removed} removed); {warnings} warnings, {errors} errors"
         )
+
+    def stages(self) -> str:
+        return "stages: " + ", ".join(f"{name} {s:.2f}s" for name, s in self.timings.items())
 
 
 @dataclass(slots=True)
 class SessionState:
     """What one build leaves for the next in the same process (`digest serve`)."""
 
-    config: dict[str, tuple[Config, list[Diagnostic]]] = field(default_factory=dict)
+    config: ConfigMemo = field(default_factory=dict)
     ingest: IngestCache = field(default_factory=IngestCache)
     model: ModelMemo = field(default_factory=ModelMemo)
     keys: KeyMemo = field(default_factory=KeyMemo)
@@ -120,14 +123,19 @@ def _count(n: int, noun: str) -> str:
 
 
 class _Timer:
-    def __init__(self, timings: dict[str, float]) -> None:
-        self.timings = timings
+    """Times each stage, and tells `progress` where the build is."""
+
+    def __init__(self, timings: dict[str, float], progress: Progress = SILENT) -> None:
+        self.timings, self.progress = timings, progress
 
     @contextmanager
     def __call__(self, stage: str) -> Iterator[None]:
+        self.progress.begin(stage)
         start = time.perf_counter()
         yield
-        self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
+        seconds = time.perf_counter() - start
+        self.timings[stage] = self.timings.get(stage, 0.0) + seconds
+        self.progress.end(stage, seconds)
 
 
 def build_site(
@@ -136,29 +144,33 @@ def build_site(
     config_path: Path | None = None,
     output: Path | None = None,
     base_url: str | None = None,
-    strict: bool = False,
     clean: bool = False,
     jobs: int = 0,
-    progress: bool = False,
+    progress: Progress = SILENT,
     search: bool = True,
     state: SessionState | None = None,
     changed: Collection[str] | None = None,
     force: bool = False,
+    drafts: bool = False,
 ) -> BuildResult:
     """Build the site under `root`; raise DigestError only when nothing can be built.
     A `state` carried from build to build lets each reuse the previous one's work, and
     `changed` (when known) names every file changed since the last build of that state.
-    `force` builds into an output folder that holds files this site did not make."""
+    `force` builds into an output folder that holds files this site did not make; `drafts`
+    includes the records marked `draft: true`, marked as drafts. `progress` is told of each
+    stage as it goes (console.py shows it)."""
     root = root.resolve()
     state_config = state.config if state is not None else None
     config, notes = load_config(config_path or root / "digest.yaml", state_config)
     if base_url:
         config = dataclasses.replace(config, base_url=base_url.rstrip("/") + "/")
+    if drafts:
+        config = dataclasses.replace(config, drafts=True)
     out = (output or root / "site").resolve()
     check_output(root, out)
     check_owned(out, root / CACHE_DIR, force)
     result = BuildResult(config=config, output=out, diagnostics=list(notes))
-    timed = _Timer(result.timings)
+    timed = _Timer(result.timings, progress)
     cache = root / CACHE_DIR
     with build_lock(cache), _fewer_collections(), writing(cache, out) as swept:
         if swept is not None:  # the last build was cut short
@@ -170,7 +182,7 @@ def build_site(
             inputs = inputs_digest(
                 config_path or root / "digest.yaml",
                 [root / "content", root / "themes", builtin_themes()],
-                (str(out), config.base_url, search),
+                (str(out), config.base_url, search, config.drafts),
                 GENERATOR_VERSION,
             )
             last = load_cache(root, "last-build", inputs).get("last")
@@ -227,7 +239,7 @@ def build_site(
         writer = Writer(out, previous, trusted, reuse=not clean, threads=WRITE_THREADS)
         try:
             with timed("render"):
-                drawn = render_site(root, site, writer, state, job_count(jobs), pending)
+                drawn = render_site(root, site, writer, state, job_count(jobs), pending, progress)
                 keep_broken(writer, ingested.broken)
             result.diagnostics.extend(drawn.diagnostics)
             result.pages, result.drawn = drawn.pages, drawn.drawn
@@ -329,6 +341,7 @@ def render_site(
     state: SessionState,
     workers: int,
     pending: Pending | None = None,
+    progress: Progress = SILENT,
 ) -> Drawing:
     """Draw the pages whose key changed and write every output file that differs."""
     config = site.config
@@ -403,7 +416,7 @@ def render_site(
         later.clear()
         write_export(writer, sitemap_export(config, paths, bases.plain, state.keys))
 
-    diagnostics = draw(renderer, writer, jobs, workers, write_exports, rest)
+    diagnostics = draw(renderer, writer, jobs, workers, write_exports, rest, progress)
     return Drawing(diagnostics, len(paths), drawn)
 
 

@@ -46,6 +46,7 @@ class DeployOptions:
     cname: str | None = None
     dry_run: bool = False
     force: bool = False
+    message: str | None = None  # `digest deploy -m`: the commit's subject (and body)
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def publish(
     source = _source(repo)
     if options.dry_run:
         return _dry_run(files, target, source, url), diagnostics
-    commit = _commit(repo, tree, parent, source, options.branch)
+    commit = _commit(repo, tree, parent, source, options.branch, options.message)
     _push(repo, commit, options)
     return _published(commit, files, target, source, url), diagnostics
 
@@ -435,15 +436,18 @@ def _source(repo: Path) -> Source:
     return Source(commit, branch, bool(status))
 
 
-def _commit(repo: Path, tree: str, parent: str | None, source: Source, branch: str) -> str:
-    message = commit_message(source, branch)
+def _commit(
+    repo: Path, tree: str, parent: str | None, source: Source, branch: str, given: str | None
+) -> str:
+    message = commit_message(source, branch, given)
     parents = ["-p", parent] if parent else []
     return _git(repo, ["commit-tree", tree, *parents], stdin=message, env=_identity_env(repo))
 
 
-def commit_message(source: Source, branch: str) -> str:
+def commit_message(source: Source, branch: str, given: str | None = None) -> str:
     """Names the commit the site was built from, unless the tree had changes: then it says
-    so, and names the commit they were made on."""
+    so, and names the commit they were made on. A `given` message (-m) replaces the
+    subject; the trailers stay, as they mark the branch as this generator's."""
     head = source.commit
     if head is None:
         subject, trailers = f"Deploy to {branch}", []
@@ -455,6 +459,8 @@ def commit_message(source: Source, branch: str) -> str:
     if source.branch:
         trailers.append(f"Source-branch: {source.branch}")
     trailers.append(f"{TRAILER_KEY}: {TRAILER_VALUE}")
+    if given and given.strip():
+        subject = given.strip()
     return f"{subject}\n\n" + "\n".join(trailers) + "\n"
 
 

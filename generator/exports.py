@@ -174,6 +174,8 @@ def paper_record(paper: Paper) -> dict[str, Any]:
         data["links"] = list(paper.links)
     data["topic"] = paper.topic
     data["tags"] = list(paper.tags)
+    if paper.draft:  # only in a build with --drafts
+        data["draft"] = True
     return data
 
 

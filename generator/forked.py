@@ -60,6 +60,8 @@ def _run(compute: Callable[[], T], send: Connection) -> None:
         answer = (False, None)
     try:
         send.send(answer)
+    except BrokenPipeError:  # the parent is gone (Ctrl-C in serve): nobody wants it
+        return
     except Exception:  # a result that cannot be pickled: computed there instead
         send.send((False, None))
     send.close()

@@ -102,6 +102,7 @@ class Paper:
     affiliation: str | None = None
     notes: str = ""
     source_path: str = ""
+    draft: bool = False  # `draft: true`, shown only by `digest build --drafts`
 
     @property
     def date(self) -> dt.date:

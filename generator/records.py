@@ -21,6 +21,7 @@ from .front import read_front
 from .models import Record
 from .reading import read_input, site_root
 from .temps import SUFFIX, temp_prefix
+from .yaml_errors import yaml_problem
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -85,15 +86,14 @@ def parse_record(
         if meta is None:
             meta = yaml.load(front, Loader=_Loader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
+        found = yaml_problem(exc)  # the front matter starts on the file's line 2
         diag = Diagnostic(
             "error",
             shown,
-            mark.line + 2 if mark else 1,
-            f"invalid YAML in the front matter: {problem}",
-            "fix the syntax; until then the site keeps the last good page of this paper",
-            mark.column + 1 if mark else None,
+            found.line + 1 if found.line else 1,
+            f"invalid YAML in the front matter: {found.message}",
+            f"{found.hint}; until then the site keeps the last good page of this paper",
+            found.column,
         )
         return None, [diag]
     except (ValueError, OverflowError, RecursionError) as exc:  # e.g. `published: 2024-02-30`

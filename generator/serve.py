@@ -24,6 +24,7 @@ import threading
 import time
 import traceback
 import uuid
+import webbrowser
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from urllib.parse import quote, unquote
 from .build import BuildResult, BuildSession
 from .children import running
 from .cli import report
+from .console import NORMAL, rebuild_lines
 from .errors import Diagnostic, DigestError, error, printable
 from .reload import EVENTS_PATH, STATUS_PATH, Channel, ReloadState, inject
 from .render import builtin_themes
@@ -294,6 +296,8 @@ class LiveSite:
     ) -> None:
         self.session, self.root, self.output = session, root, output
         self.last_good, self.debouncer = last_good, debouncer
+        self.verbosity = NORMAL
+        self.warnings: frozenset[Diagnostic] = frozenset()  # shown; each said again once cleared
         self.channel = Channel(ReloadState(server=uuid.uuid4().hex[:12], build=0))
         self.builds = 0
         self.recent: deque[dict[str, Any]] = deque(maxlen=20)
@@ -425,20 +429,27 @@ class LiveSite:
     def _log(
         self, batch: Batch | None, result: BuildResult | None, errors: tuple[Diagnostic, ...]
     ) -> None:
-        if batch is None:
+        if batch is None and self.builds == 1:
             if result is not None:
-                report(result.diagnostics, quiet_info=True)
+                report(result.diagnostics, self.verbosity)
+                self.warnings = frozenset(d for d in result.diagnostics if d.level != "info")
                 print(result.summary(), flush=True)
             else:
-                report(errors)
+                report(errors, self.verbosity)
             return
         stamp = time.strftime("%H:%M:%S")
-        changed = printable(batch.describe(self.root))
+        changed = printable(batch.describe(self.root)) if batch else "related papers computed"
         if errors:
-            report(errors)
+            report(errors, self.verbosity)
             print(f"{stamp} {changed}: the build failed; serving the last good site", flush=True)
         elif result is not None:
-            print(f"{stamp} {changed}: {result.summary()}", flush=True)
+            seconds = sum(result.timings.values())
+            lines, self.warnings = rebuild_lines(
+                changed, result.drawn, seconds, result.diagnostics, self.warnings
+            )
+            print(f"{stamp} {lines[0]}", flush=True)
+            for line in lines[1:]:
+                print(line, file=sys.stderr, flush=True)
 
     def close(self) -> None:
         self.channel.close()
@@ -645,9 +656,17 @@ STOP_WAIT = 0.5
 
 
 def serve(
-    root: Path, config_path: Path, *, host: str = "127.0.0.1", port: int = 8000, poll: bool = False
+    root: Path,
+    config_path: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    poll: bool = False,
+    open_browser: bool = False,
+    verbosity: int = NORMAL,
 ) -> int:
-    """Build, serve and rebuild until Ctrl-C; the exit status is 0 then."""
+    """Build, serve and rebuild until Ctrl-C; the exit status is 0 then. `open_browser`
+    opens the site once it is first built."""
     root = root.resolve()
     config_path = Path(config_path).resolve()
     output = root / "site"
@@ -663,6 +682,7 @@ def serve(
     debouncer = Debouncer()
     session = BuildSession(root, config_path, output, base_url=url)
     server.site = site = LiveSite(session, root, output, last_good, debouncer)
+    site.verbosity = verbosity
     watcher = Watcher(watch_layout(root, config_path), debouncer.add, poll=poll)
     builder = threading.Thread(target=site.run, name="digest-build", daemon=True)
     try:
@@ -671,6 +691,8 @@ def serve(
             site.build(None)
             builder.start()
             print(f"Serving {url}  (Ctrl-C to stop)", flush=True)
+            if open_browser:  # in a thread: a text browser would hold the terminal
+                threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
             server.serve_forever(poll_interval=0.25)
     except KeyboardInterrupt:
         pass

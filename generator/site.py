@@ -148,13 +148,13 @@ def _dated(paper: Paper | None, undated: frozenset[str]) -> Paper | None:
     return paper
 
 
-def paper_texts(records: Iterable[Record]) -> list[tuple[str, str, str]]:
+def paper_texts(records: Iterable[Record], drafts: bool = False) -> list[tuple[str, str, str]]:
     """(slug, title, abstract) of each record that will be a paper, as `to_paper` reads
     them, by slug: what related papers are computed from, before the model is built."""
     out = []
     for record in records:
         get = _Fields(record.meta, "", [], record.path)
-        if not get.boolean("draft"):
+        if drafts or not get.boolean("draft"):
             out.append((record.slug, *_texts(record.slug, get)))
     return sorted(out)
 
@@ -191,7 +191,8 @@ def to_paper(
     config's taxonomy, when the caller made it already."""
     shown = f"content/papers/{record.slug}.md"
     get = _Fields(record.meta, shown, diagnostics, record.path)
-    if get.boolean("draft"):
+    draft = get.boolean("draft")
+    if draft and not config.drafts:
         return None
     title, abstract = _texts(record.slug, get)
     for key in record.meta:
@@ -222,6 +223,7 @@ def to_paper(
         affiliation=get.text("affiliation"),
         notes=record.body,
         source_path=shown,
+        draft=draft,
     )
 
 
@@ -234,7 +236,7 @@ def classes_of(
     found: dict[bytes, Classification] = {}
     for record in records:
         get = _Fields(record.meta, "", [], record.path)
-        if get.boolean("draft"):
+        if get.boolean("draft") and not config.drafts:
             continue
         title, abstract = _texts(record.slug, get)
         topic, own_tags, question = _asked(get, title, abstract)

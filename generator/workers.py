@@ -22,6 +22,7 @@ from . import children
 from .errors import Diagnostic, DigestError, error
 from .manifest import Entry
 from .models import Paper
+from .progress import SILENT, Counter, Progress
 from .render import Page, Renderer, compile_all
 from .write import Writer
 
@@ -55,22 +56,37 @@ def draw(
     workers: int,
     meanwhile: Callable[[], None] = lambda: None,
     later: Callable[[], Sequence[Job]] | None = None,
+    progress: Progress = SILENT,
 ) -> list[Diagnostic]:
     """Draw and write every job's page; raise DigestError if any page cannot be drawn.
     `meanwhile` runs in this process while the workers draw (e.g. writing the exports).
     `later` plans more jobs, in this process while the workers draw the paper pages of
     `jobs`; it is for a build that draws every list page (into an empty folder): the
-    workers draw every list item beside its paper, not knowing which lists will want it."""
+    workers draw every list item beside its paper, not knowing which lists will want it.
+    `progress` is told how many pages each round draws, and how many are under way."""
     workers = min(workers, len(jobs) // MIN_PAGES_PER_WORKER)
     if workers <= 1:
-        result = _draw(renderer, writer, [*jobs, *later()] if later else jobs)
+        every = [*jobs, *later()] if later else jobs
+        result = _draw(renderer, writer, _counted(every, progress))
         meanwhile()
     else:
-        result = _draw_forked(renderer, writer, jobs, workers, meanwhile, later)
+        result = _draw_forked(renderer, writer, jobs, workers, meanwhile, later, progress)
     writer.flush()
     if result.failure:
         raise DigestError(*result.failure)
     return result.diagnostics
+
+
+def _counted(jobs: Sequence[Job], progress: Progress) -> Iterator[Job]:
+    """`jobs`, counted for `progress` as they are taken."""
+    if progress is SILENT:
+        yield from jobs
+        return
+    count = Counter()
+    progress.measure(len(jobs), count)
+    for job in jobs:
+        yield job
+        count.value += 1
 
 
 def _draw(
@@ -115,6 +131,7 @@ def _draw_forked(
     workers: int,
     meanwhile: Callable[[], None],
     later: Callable[[], Sequence[Job]] | None = None,
+    progress: Progress = SILENT,
 ) -> Drawn:
     """Two rounds of workers. A list item is drawn once and shown on many list pages, at any
     depth: the first round draws the paper pages and the list items still missing, each
@@ -131,7 +148,7 @@ def _draw_forked(
     beside = {p.slug: p for p in missing if p.slug in drawn_with_page}
     others = [p for p in missing if p.slug not in drawn_with_page]
     if papers or others:
-        started = _start(renderer, writer, papers, workers, beside, others)
+        started = _start(renderer, writer, papers, workers, progress, beside, others)
         lists.extend(later() if later else ())
         meanwhile()
         total = _finish(started, renderer, writer)
@@ -143,9 +160,9 @@ def _draw_forked(
         total = Drawn([], [])
     workers = min(workers, len(lists) // MIN_PAGES_PER_WORKER)
     if workers <= 1:
-        last = _draw(renderer, writer, lists)
+        last = _draw(renderer, writer, _counted(lists, progress))
     else:
-        last = _finish(_start(renderer, writer, lists, workers), renderer, writer)
+        last = _finish(_start(renderer, writer, lists, workers, progress), renderer, writer)
     total.diagnostics.extend(last.diagnostics)
     total.failure += last.failure
     return total
@@ -160,10 +177,12 @@ def _start(
     writer: Writer,
     jobs: Sequence[Job],
     workers: int,
+    progress: Progress,
     beside: Mapping[str, Paper] = MappingProxyType({}),
     others: Sequence[Paper] = (),
 ) -> Started:
     taken = multiprocessing.get_context("fork").Value("q", 0)  # the jobs handed out so far
+    progress.measure(len(jobs), lambda: min(taken.value, len(jobs)))
     started: Started = []
     for i in range(workers):
         args = (renderer, writer, _claimed(jobs, taken), beside, others[i::workers])

@@ -32,6 +32,8 @@ def make_site(
     """A site folder: the repository's digest.yaml with `config` changes, and a copy of
     `listings` (copy2 keeps modification times, which decide the years of listing dates)."""
     data = yaml.safe_load((REPO / "digest.yaml").read_text(encoding="utf-8"))
+    if listings is None:  # the repository's listing_years name its seed listings
+        data.pop("listing_years", None)
     data.update(config)
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "digest.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")

@@ -73,6 +73,10 @@ def test_seed_warnings_fail_strict_only(tmp_path, new_site, capsys):
     root = new_site(tmp_path / "seeds")
     code, out, err = ingest(capsys, "--dry-run", "-c", str(root / "digest.yaml"))
     assert code == 0 and "171 papers: 171 new" in out
+    # two damaged dates: one line naming the first, and each with -v
+    assert err.count("warning: 002_541317f0a3fafbd0.txt:") == 1
+    assert "[and 1 more like it in this file; -v shows each]" in err
+    code, out, err = ingest(capsys, "--dry-run", "-v", "-c", str(root / "digest.yaml"))
     assert err.count("warning: 002_541317f0a3fafbd0.txt:") == 2
     code, _, _ = ingest(capsys, "--dry-run", "--strict", "-c", str(root / "digest.yaml"))
     assert code == 1
@@ -112,7 +116,7 @@ def test_bad_input_exits_1_without_traceback(site, capsys):
     assert "error: missing.txt: cannot read this listing" in err
     code, out, err = ingest(capsys, "-c", str(site / "digest.yaml"))
     assert code == 1
-    assert "error: content/papers/broken.md:3:" in err
+    assert "error: content/papers/broken.md:2:8:" in err  # where the list opened
     assert "warning: binary.txt:1: not a listing (not a text file)" in err
     assert "papers: 2 new" in out
 

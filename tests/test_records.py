@@ -138,7 +138,7 @@ def test_slug_collisions_are_numbered_and_stable(site, ingest_site):
 @pytest.mark.parametrize(
     ("text", "line"),
     [
-        ("---\ntitle: Sparse Experts\nsources: [a.txt\n---\nnotes\n", 4),
+        ("---\ntitle: Sparse Experts\nsources: [a.txt\n---\nnotes\n", 3),  # where [ opened
         ("---\ntitle: Sparse Experts\n  bad: indent\n---\n", 3),
         ("title: Sparse Experts\n", 1),
         ("---\ntitle: Sparse Experts\n", 1),

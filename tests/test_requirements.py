@@ -36,6 +36,7 @@ PYPI = frozenset(
         "pagefind",
         "numpy",
         "python-slugify",
+        "rich",  # the progress display on a terminal
         "pytest",
         "pytest-timeout",
         "hypothesis",

@@ -117,7 +117,7 @@ def _config_with(root: Path, old: str, new: str, head: str = "") -> Path:
 
 def _one_line_error(args: list[str], capsys: pytest.CaptureFixture[str], code: int = 1) -> str:
     with time_limit(30):
-        found = main(args)
+        found = main([*args, "-q"])  # only the errors: no stage lines
     err = capsys.readouterr().err.strip()
     assert found == code and len(err.splitlines()) == 1 and err.startswith("error: "), err
     return err
@@ -155,7 +155,11 @@ def test_a_port_out_of_range_is_a_one_line_usage_error(
 ) -> None:
     root = make_root(tmp_path / "site-root", seed=False)
     tally.tried()
-    _one_line_error(["serve", "-c", str(root / "digest.yaml"), "--port", port], capsys, 2)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "-c", str(root / "digest.yaml"), "--port", port])
+    usage, err = capsys.readouterr().err.strip().splitlines()  # the usage, then what was wrong
+    assert exit_info.value.code == 2 and usage.startswith("usage: digest serve"), err
+    assert err.startswith("digest serve: error: argument --port:") and "65535" in err
 
 
 def test_a_full_disk_while_saving_the_ingest_cache_is_a_one_line_error(

@@ -40,7 +40,7 @@ BAD = {
     "bomb.md": f"---\ntitle: A Billion Laughs\n{BOMB}\ntags: *l8\n---\n",
 }
 ERRORS = {  # name: (line, has a column)
-    "broken-yaml.md": (4, True),
+    "broken-yaml.md": (3, True),  # where the list opens, not where YAML gave up (issue 23)
     "no-front-matter.md": (1, False),
     "unclosed.md": (1, False),
     "front-matter-list.md": (2, False),
@@ -180,7 +180,7 @@ def test_errors_fail_with_strict_but_the_site_is_still_built(
     root, _ = site
     assert main(["build", "-c", str(root / "digest.yaml"), "--strict"]) == 1
     err = capsys.readouterr().err
-    assert "error: content/papers/broken-yaml.md:4:" in err and "Traceback" not in err
+    assert "error: content/papers/broken-yaml.md:3:" in err and "Traceback" not in err
     assert (root / "site" / "papers" / "wrong-types" / "index.html").is_file()
 
 

@@ -43,7 +43,7 @@ def test_a_theme_that_does_not_exist_is_an_error(
         tally.tried()
         assert main(["build", "-c", str(root / "digest.yaml")]) == 1
         err = capsys.readouterr().err
-        assert f"no theme named {name!r}" in err and "default" in err, err
+        assert f"no theme named `{name}`" in err and "default" in err, err
         assert not (root / "site" / "index.html").exists()
 
 
