@@ -56,7 +56,7 @@ from .render import (
     paper_page,
     theme_dirs,
 )
-from .search import index_site
+from .search import index_present, index_site
 from .site import ModelMemo, Site, build_model
 from .uptodate import LastBuild, inputs_digest, output_intact
 from .workers import WRITE_THREADS, Job, draw, job_count
@@ -174,8 +174,13 @@ def build_site(
                 GENERATOR_VERSION,
             )
             last = load_cache(root, "last-build", inputs).get("last")
-            if last is not None and output_intact(out, load_manifest(root / CACHE_DIR, out)):
-                return _skipped(result, last, search)
+            indexed = not (search and config.search) or index_present(out)
+            if (
+                last is not None
+                and indexed  # an index deleted by hand is made again
+                and output_intact(out, load_manifest(root / CACHE_DIR, out))
+            ):
+                return _skipped(result, last)
         if state is None:
             state = SessionState()
             if not clean:
@@ -242,7 +247,7 @@ def build_site(
             writer.shutdown()
         with timed("search"):
             if search:
-                result.diagnostics.extend(index_site(out, config, writer.stats))
+                result.diagnostics.extend(index_site(out, site, cache))
     if not any(d.level == "error" for d in result.diagnostics):
         state.last = result
         if inputs and not ingested.new and not ingested.updated:
@@ -251,13 +256,11 @@ def build_site(
     return result
 
 
-def _skipped(result: BuildResult, last: LastBuild, search: bool) -> BuildResult:
+def _skipped(result: BuildResult, last: LastBuild) -> BuildResult:
     """The result of a build that had nothing to do (uptodate.py): the last one's report."""
     result.diagnostics = list(last.diagnostics)
     result.papers, result.pages = last.papers, last.pages
     result.stats.unchanged = last.pages
-    if search:  # an index deleted by hand is made again
-        result.diagnostics.extend(index_site(result.output, result.config, result.stats))
     result.timings["up to date"] = 0.0
     return result
 

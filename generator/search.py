@@ -1,66 +1,250 @@
-"""The search index: Pagefind run on the staged output as the last build step."""
+"""The search index: the papers themselves given to Pagefind as custom records (its Python
+API: text, filters, sort keys and what a result card shows), made aside and swapped in.
+
+No page is parsed: the records are made from the site model (`index_input`), and the indexer
+is skipped when that input is the same as the index in place was made from (a notes edit, a
+template edit). The last input's digest is kept in .digest-cache, beside the output's name.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import hashlib
+import json
 import shutil
-import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .children import dying_with_parent
-from .config import Config
+from .classify import tag_key
 from .errors import Diagnostic, warning
-from .write import WriteStats, replace_tree
+from .markup import plain_text, render_title
+from .models import Paper
+from .site import Site
+from .slugs import slugify
+from .write import replace_tree
+
+# Bump when what a record holds changes: the index is made again though the papers did not.
+INDEX_VERSION = "2"
+CARD_TAGS = 3  # a card shows a paper's first tags, as a list card does
+# Between the title and the abstract in a record's text. The title is searched like the
+# abstract; a result's excerpt is cut after this mark, so a card never repeats its title.
+TITLE_END = "¶"
+STAGING = ".pagefind.tmp"  # write.sweep_leftovers removes it after a killed build
 
 
-def pagefind_command() -> list[str] | None:
-    """How to run Pagefind: the binary from the `pagefind[bin]` wheel, else one on PATH."""
+@dataclass(frozen=True, slots=True)
+class SearchRecord:
+    """One paper as Pagefind holds it. `url` is site-relative (papers/<slug>/): the search
+    script resolves it against the index's own address, so the site may live anywhere."""
+
+    url: str
+    content: str
+    meta: dict[str, str]
+    filters: dict[str, list[str]]
+    sort: dict[str, str]
+
+
+def paper_record(paper: Paper, topics: dict[str, str], tags: dict[str, str]) -> SearchRecord:
+    """`topics` and `tags`: the slug of each group's name (tags by their tag_key)."""
+    title = plain_text(paper.title)
+    shown = [[tag, _slug(tags, tag_key(tag), tag, "tag")] for tag in paper.tags[:CARD_TAGS]]
+    meta = {
+        "title": title,
+        "title_html": render_title(paper.title),  # rebuilt element by element in the page
+        "date": paper.date.isoformat() if (paper.published or paper.listed) else "",
+        "topic": paper.topic,
+        "topic_slug": _slug(topics, paper.topic, paper.topic, "topic"),
+        "tags": json.dumps(shown, ensure_ascii=False),  # [name, slug], the card's first tags
+    }
+    if paper.added:
+        meta["added"] = "1"
+    if paper.code_links:
+        meta["code"] = "1"
+    filters = {"topic": [paper.topic], "tag": list(paper.tags)}
+    if paper.published or paper.listed:
+        filters["year"] = [str(paper.date.year)]
+    if paper.code_links:
+        filters["code"] = ["has code"]
+    content = f"{title} {TITLE_END} {plain_text(paper.abstract)}"
+    return SearchRecord(paper.url, content, meta, filters, {"date": paper.date.isoformat()})
+
+
+def index_input(site: Site) -> list[SearchRecord]:
+    """What Pagefind is given: one record per published paper, in the site's order."""
+    topics = {g.name: g.slug for g in site.topics}
+    tags = {tag_key(g.name): g.slug for g in site.tags}
+    return [paper_record(p, topics, tags) for p in site.papers]
+
+
+def _slug(slugs: dict[str, str], key: str, name: str, kind: str) -> str:
+    return slugs.get(key) or slugify(name, kind)
+
+
+def input_digest(records: list[SearchRecord], language: str) -> str:
+    parts = [(r.url, r.content, r.meta, r.filters, r.sort) for r in records]
+    text = json.dumps([INDEX_VERSION, _pagefind_version(), language, parts], ensure_ascii=False)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _digest_file(cache: Path, output: Path) -> Path:
+    name = hashlib.blake2b(str(output).encode(), digest_size=8).hexdigest()
+    return cache / f"search-input-{name}"
+
+
+def index_present(output: Path) -> bool:
+    return (output / "pagefind" / "pagefind-entry.json").is_file()
+
+
+def up_to_date(output: Path, cache: Path, digest: str) -> bool:
+    """Whether output/pagefind/ was made from input of this digest (and is still there)."""
+    if not index_present(output):
+        return False
     try:
-        from pagefind_bin import get_executable  # type: ignore[import-not-found]
-
-        return [str(get_executable())]
-    except Exception:  # the wheel is missing or its binary is not for this machine
-        found = shutil.which("pagefind")
-        return [found] if found else None
+        return _digest_file(cache, output).read_text(encoding="utf-8") == digest
+    except OSError:
+        return False
 
 
-def index_site(output: Path, config: Config, stats: WriteStats) -> list[Diagnostic]:
-    """Index the paper pages of `output` into output/pagefind/, made aside and swapped in.
-    Skipped when no file changed and an index exists. Never fails a build."""
-    target = output / "pagefind"
-    if not config.search or (not stats.changed and target.is_dir()):
+def index_site(output: Path, site: Site, cache: Path) -> list[Diagnostic]:
+    """Index the papers into output/pagefind/, made aside and swapped in; skipped when the
+    index in place was made from the same input. Never fails a build: it warns."""
+    config = site.config
+    if not config.search:
         return []
-    command = pagefind_command()
-    if command is None:
-        return [_no_search("the Pagefind binary was not found", target)]
-    staging = output / ".pagefind.tmp"
+    records = index_input(site)
+    digest = input_digest(records, config.language)
+    if up_to_date(output, cache, digest):
+        return []
+    return write_index(output, records, config.language, cache, digest)
+
+
+def write_index(
+    output: Path, records: list[SearchRecord], language: str, cache: Path, digest: str
+) -> list[Diagnostic]:
+    target = output / "pagefind"
+    staging = output / STAGING
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        run = subprocess.run(
-            [
-                *command,
-                "--site",
-                str(output),
-                "--output-path",
-                str(staging),
-                "--glob",
-                "papers/**/index.html",
-                "--silent",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-            preexec_fn=dying_with_parent(),  # a killed build's Pagefind wrote the next's index
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return [_no_search(f"Pagefind could not run ({exc})", target)]
-    if run.returncode != 0 or not staging.is_dir():
+        asyncio.run(_index(records, language, staging))
+    except Exception as exc:  # Pagefind missing, not runnable, or failing
         shutil.rmtree(staging, ignore_errors=True)
-        detail = (run.stderr or run.stdout or f"exit status {run.returncode}").strip()[-300:]
-        return [_no_search(f"Pagefind failed: {detail}", target)]
+        return [_no_search(_reason(exc), target)]
+    if not (staging / "pagefind-entry.json").is_file():
+        shutil.rmtree(staging, ignore_errors=True)
+        return [_no_search("Pagefind wrote no index", target)]
+    for stock in staging.glob("pagefind-*ui.*"):  # Pagefind's own UI: the theme has its own
+        stock.unlink()
     replace_tree(staging, target)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        _digest_file(cache, output).write_text(digest, encoding="utf-8")
+    except OSError:
+        pass  # the next build indexes again
     return []
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, ImportError):
+        return "the pagefind package is not installed"
+    if isinstance(exc, FileNotFoundError) and "pagefind" in str(exc).lower():
+        return "the Pagefind binary was not found"
+    if isinstance(exc, OSError):
+        return f"Pagefind could not run ({exc})"
+    text = " ".join(str(a) for a in exc.args if a) or type(exc).__name__
+    return f"Pagefind failed: {text[-300:]}"
+
+
+async def _index(records: list[SearchRecord], language: str, staging: Path) -> None:
+    from pagefind.index import IndexConfig
+
+    service = await _new_service().launch()
+    try:
+        index = await service.create_index(IndexConfig(force_language=language))
+        await asyncio.gather(
+            *(
+                index.add_custom_record(
+                    url=r.url,
+                    content=r.content,
+                    language=language,
+                    meta=r.meta,
+                    filters=r.filters,
+                    sort=r.sort,
+                )
+                for r in records
+            )
+        )
+        await index.write_files(output_path=str(staging))
+    finally:
+        await service.close()
+
+
+def _service_class() -> type[Any]:
+    from pagefind.service import PagefindService
+
+    class Service(PagefindService):  # type: ignore[misc]
+        """Pagefind's service with two changes: the binary dies with this process (a killed
+        build's indexer wrote into the next build's index), and responses are read as they
+        come (the package sleeps 0.1 s before each: 10,000 records took 1,000 s)."""
+
+        async def launch(self) -> Service:
+            self._backend = await asyncio.create_subprocess_exec(
+                self._bin,
+                "--service",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+                limit=2**21,
+                preexec_fn=dying_with_parent(),
+            )
+            self._poll_task = self._loop.create_task(self._wait_for_responses())
+            return self
+
+        async def _wait_for_responses(self) -> None:
+            assert self._backend.stdout is not None
+            try:
+                while True:
+                    _answer(self._responses, await self._backend.stdout.readuntil(b","))
+            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+                for future in self._responses.values():  # the binary died or spoke nonsense
+                    if not future.done():
+                        future.set_exception(RuntimeError(f"Pagefind stopped: {exc}"))
+
+        async def close(self) -> None:
+            self._poll_task.cancel()
+            if self._backend.returncode is None:
+                self._backend.terminate()
+            await self._backend.wait()
+
+    return Service
+
+
+def _answer(waiting: dict[int, asyncio.Future[Any]], message: bytes) -> None:
+    response = json.loads(base64.b64decode(message[:-1]))
+    future = waiting.pop(response.get("message_id"), None) if response else None
+    if future is None or future.done():
+        return
+    payload = response["payload"]
+    if payload.get("type") == "Error":
+        future.set_exception(RuntimeError(payload.get("message", "an error")))
+    else:
+        future.set_result(payload)
+
+
+def _new_service() -> Any:
+    return _service_class()()
+
+
+def _pagefind_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("pagefind")
+    except Exception:
+        return ""
 
 
 def _no_search(reason: str, target: Path) -> Diagnostic:
@@ -71,9 +255,7 @@ def _no_search(reason: str, target: Path) -> Diagnostic:
         if target.is_dir()
         else "the site is built without search"
     )
-    return warning(
-        "search",
-        None,
-        f"{reason}; {outcome}",
-        f"install it with `{Path(sys.executable).name} -m pip install 'pagefind[bin]'`",
-    )
+    hint = f"install it with `{Path(sys.executable).name} -m pip install 'pagefind[bin]'`"
+    if "not found" not in reason and "not installed" not in reason:
+        hint = "run `digest build` again; if it fails again, report the message above"
+    return warning("search", None, f"{reason}; {outcome}", hint)
