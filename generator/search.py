@@ -136,8 +136,8 @@ def write_index(
     if not (staging / "pagefind-entry.json").is_file():
         shutil.rmtree(staging, ignore_errors=True)
         return [_no_search("Pagefind wrote no index", target)]
-    for stock in staging.glob("pagefind-*ui.*"):  # Pagefind's own UI: the theme has its own
-        stock.unlink()
+    for stock in [*staging.glob("pagefind-*ui.*"), staging / "pagefind-highlight.js"]:
+        stock.unlink(missing_ok=True)  # Pagefind's own UI: the theme has its own
     replace_tree(staging, target)
     try:
         cache.mkdir(parents=True, exist_ok=True)
