@@ -56,7 +56,7 @@ from .render import (
     paper_page,
     theme_dirs,
 )
-from .search import index_present, index_site
+from .search import IndexJob, index_present
 from .site import ModelMemo, Site, build_model
 from .uptodate import LastBuild, inputs_digest, output_intact
 from .workers import WRITE_THREADS, Job, draw, job_count
@@ -230,6 +230,8 @@ def build_site(
         # --clean draws everything again, and still removes what the last build made
         previous = state.manifest or load_manifest(cache, out)
         writer = Writer(out, previous, trusted, reuse=not clean, threads=WRITE_THREADS)
+        with timed("search"):  # the index is made while the pages are drawn
+            indexing = IndexJob(out, site, cache) if search else None
         try:
             with timed("render"):
                 drawn = render_site(root, site, writer, state, job_count(jobs), pending)
@@ -246,8 +248,8 @@ def build_site(
         finally:
             writer.shutdown()
         with timed("search"):
-            if search:
-                result.diagnostics.extend(index_site(out, site, cache))
+            if indexing is not None:
+                result.diagnostics.extend(indexing.result())
     if not any(d.level == "error" for d in result.diagnostics):
         state.last = result
         if inputs and not ingested.new and not ingested.updated:
