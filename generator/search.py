@@ -12,7 +12,6 @@ import asyncio
 import base64
 import hashlib
 import json
-import pickle
 import shutil
 import sys
 import threading
@@ -96,7 +95,10 @@ def input_digest(site: Site) -> str:
     flags = [(p.added, bool(p.code_links)) for p in site.papers]
     groups = ([(g.name, g.slug) for g in site.topics], [(g.name, g.slug) for g in site.tags])
     stamp = (INDEX_VERSION, _pagefind_version(), site.config.language, groups, papers, flags)
-    return hashlib.blake2b(pickle.dumps(stamp, protocol=5), digest_size=16).hexdigest()
+    # not pickle: it writes a string met twice as a reference, so equal input made from other
+    # objects (a record read again) gave another digest
+    text = json.dumps(stamp, default=str, ensure_ascii=False)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def _digest_file(cache: Path, output: Path) -> Path:
@@ -187,7 +189,7 @@ def finish_index(
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, ImportError):
         return "the pagefind package is not installed"
-    if isinstance(exc, FileNotFoundError) and "pagefind" in str(exc).lower():
+    if isinstance(exc, FileNotFoundError) and exc.filename is None:  # no binary anywhere
         return "the Pagefind binary was not found"
     if isinstance(exc, OSError):
         return f"Pagefind could not run ({exc})"
