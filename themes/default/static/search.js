@@ -225,7 +225,6 @@
     panel.hidden = true;
     form.appendChild(panel);
     box.setAttribute("aria-controls", panel.id);
-    box.setAttribute("aria-expanded", "false");
     var status = el("p", "visually-hidden");
     status.setAttribute("role", "status");
     form.appendChild(status);
@@ -234,7 +233,6 @@
 
     function close() {
       panel.hidden = true;
-      box.setAttribute("aria-expanded", "false");
     }
     function show(query) {
       var ticket = ++asked;
@@ -253,7 +251,6 @@
               all.href = href("search/") + "?q=" + encodeURIComponent(query);
               panel.appendChild(all);
               panel.hidden = false;
-              box.setAttribute("aria-expanded", "true");
               status.textContent = n + " result" + (n === 1 ? "" : "s");
             });
         });
@@ -359,11 +356,13 @@
     function run() {
       var ticket = ++asked;
       var s = state;
-      box.value = s.q;
+      if (box.value !== s.q) box.value = s.q;
       sort.value = s.sort || "relevance";
+      more.hidden = true;
+      results.setAttribute("aria-busy", "true");
       if (!s.q.trim() && !active(s)) {
         results.textContent = "";
-        more.hidden = true;
+        results.setAttribute("aria-busy", "false");
         status.textContent = "Type a word from a title or abstract, or choose a filter.";
         pagefind().then(function (pf) { return pf.filters(); }).then(function (all) {
           if (ticket === asked) drawFacets(all, {});
@@ -401,6 +400,7 @@
       return Promise.all(slice.map(function (r) { return r.data(); })).then(function (datas) {
         if (ticket !== asked) return;
         datas.forEach(function (d) { results.appendChild(card(d)); });
+        results.setAttribute("aria-busy", "false");
         var left = shown.length - results.children.length;
         more.hidden = left <= 0;
         more.textContent = "Show " + Math.min(left, PAGE) + " more";
