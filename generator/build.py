@@ -11,7 +11,7 @@ import dataclasses
 import gc
 import itertools
 import time
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -56,7 +56,7 @@ from .render import (
     paper_page,
     theme_dirs,
 )
-from .search import IndexJob, index_present
+from .search import BackgroundIndex, IndexJob, index_present
 from .site import ModelMemo, Site, build_model
 from .uptodate import LastBuild, inputs_digest, output_intact
 from .workers import WRITE_THREADS, Job, draw, job_count
@@ -525,6 +525,14 @@ class BuildSession:
         # files changed since the last build that ended: a build that fails on the way (a
         # config error) has not read them, and the next one must
         self.unread: set[str] = set()
+        # the search index, made again in the background after a build that changed what it
+        # holds (a session's builds do not wait for it); `indexed` is called when one is in
+        self.indexed: Callable[[], None] | None = None
+        self.search = BackgroundIndex(output, self.root / CACHE_DIR, lambda: self._indexed())
+
+    def _indexed(self) -> None:
+        if self.indexed is not None:
+            self.indexed()
 
     def related_waiting(self) -> bool:
         """Whether related papers wait to be computed (see related_ready)."""
@@ -546,6 +554,7 @@ class BuildSession:
         job, self.state.related_job = self.state.related_job, None
         if job is not None:
             job.cancel()
+        self.search.close()
 
     def build(self, changed: Collection[str] = ()) -> BuildResult:
         """Build again; raise DigestError (with file:line) when the site cannot be built,
@@ -561,17 +570,18 @@ class BuildSession:
                 result = redraw_notes(self.root, state.last.output, state, edits)
                 self.unread.clear()
                 return result
-        first = state.manifest is None
         result = build_site(
             self.root,
             config_path=self.config_path,
             output=self.output,
             base_url=self.base_url,
-            search=first,  # index once at start; later rebuilds skip it to repaint fast
+            search=False,  # indexed in the background, after the build
             state=state,
             changed=set(self.unread) if changed else None,
         )
         self.unread.clear()
+        if state.site is not None and not any(d.level == "error" for d in result.diagnostics):
+            self.search.want(state.site)
         return result
 
 

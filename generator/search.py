@@ -15,6 +15,7 @@ import json
 import shutil
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -298,3 +299,60 @@ def _no_search(reason: str, target: Path) -> Diagnostic:
     if "not found" not in reason and "not installed" not in reason:
         hint = "run `digest build` again; if it fails again, report the message above"
     return warning("search", None, f"{reason}; {outcome}", hint)
+
+
+class BackgroundIndex:
+    """`digest serve`'s index: made again in a thread of its own after each build whose
+    papers changed what search holds, never holding up a build or a reload. Builds that
+    come while it indexes are coalesced: the newest site is indexed next. `indexed` is
+    called after each index is swapped in (serve tells the open search pages)."""
+
+    def __init__(self, output: Path, cache: Path, indexed: Callable[[], None] | None = None):
+        self.output, self.cache, self.indexed = output, cache, indexed
+        self.diagnostics: list[Diagnostic] = []
+        self._wanted: Site | None = None
+        self._digest = ""  # of the last site asked for
+        self._closed = False
+        self._busy = False
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._loop, name="digest-search", daemon=True)
+        self._thread.start()
+
+    def want(self, site: Site) -> None:
+        """Index `site` once the indexer is free, unless it holds what is indexed already."""
+        if not site.config.search:
+            return
+        digest = input_digest(site)
+        with self._cond:
+            if digest == self._digest:
+                return
+            self._digest, self._wanted = digest, site
+            self._cond.notify_all()
+
+    def idle(self, timeout: float | None = None) -> bool:
+        """Wait until nothing is wanted or being indexed; whether that came in time."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._busy and self._wanted is None, timeout)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._closed or self._wanted is not None)
+                if self._closed:
+                    return
+                site, self._wanted, self._busy = self._wanted, None, True
+            try:
+                assert site is not None
+                self.diagnostics = IndexJob(self.output, site, self.cache).result()
+            except Exception as exc:  # never let serve's indexer die
+                self.diagnostics = [_no_search(_reason(exc), self.output / "pagefind")]
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+            if self.indexed is not None and not self.diagnostics:
+                self.indexed()
