@@ -77,12 +77,15 @@ class BuildResult:
     pages: int = 0
     drawn: int = 0
     written: list[str] = field(default_factory=list)
+    indexing: float = 0.0  # seconds Pagefind took, while the pages were drawn
 
     def summary(self) -> str:
         warnings = sum(1 for d in self.diagnostics if d.level == "warning")
         errors = sum(1 for d in self.diagnostics if d.level == "error")
         total = sum(self.timings.values())
         stages = ", ".join(f"{name} {secs:.2f}s" for name, secs in self.timings.items())
+        if self.indexing:
+            stages += f" (indexing {self.indexing:.2f}s beside the drawing)"
         return (
             f"built {_count(self.papers, 'paper')}, {_count(self.pages, 'page')} into "
             f"{self.output} in {total:.2f}s "
@@ -250,6 +253,7 @@ def build_site(
         with timed("search"):
             if indexing is not None:
                 result.diagnostics.extend(indexing.result())
+                result.indexing = indexing.seconds
     if not any(d.level == "error" for d in result.diagnostics):
         state.last = result
         if inputs and not ingested.new and not ingested.updated:

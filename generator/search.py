@@ -15,6 +15,7 @@ import json
 import shutil
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +138,7 @@ class IndexJob:
         self.language = site.config.language
         self.failure: BaseException | None = None
         self.thread: threading.Thread | None = None
+        self.seconds = 0.0  # Pagefind's own time, beside the drawing
         if not site.config.search:
             return
         self.digest = input_digest(site)
@@ -153,10 +155,12 @@ class IndexJob:
         self.thread.start()
 
     def _run(self, records: list[SearchRecord]) -> None:
+        start = time.perf_counter()
         try:
             asyncio.run(_index(records, self.language, self.staging))
         except BaseException as exc:  # Pagefind missing, not runnable, or failing
             self.failure = exc
+        self.seconds = time.perf_counter() - start
 
     def result(self) -> list[Diagnostic]:
         if self.thread is None:
