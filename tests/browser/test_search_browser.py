@@ -325,3 +325,40 @@ def test_no_serious_accessibility_violations(path: str, at_root: Searchable, ope
     found["dark"] = serious_violations(page)
     assert found == {"light": [], "dark": []}
     assert watch.problems() == []
+
+
+def test_without_an_index_the_search_page_says_search_is_unavailable(
+    seed_site, tmp_path: Path, monkeypatch, browser
+) -> None:
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/nonexistent/pagefind")
+    out = tmp_path / "no-index"
+    result = build_site(seed_site.root, output=out, search=True)
+    (warning,) = [d.format() for d in result.diagnostics if d.path == "search"]
+    assert "Pagefind could not run" in warning
+    with serve(out) as url:
+        page = browser.new_page()
+        try:
+            page.goto(url + "search/?q=diffusion")
+            page.wait_for_function(
+                "document.getElementById('search-status').textContent.includes('not available')"
+            )
+            page.goto(url + "topics/")
+            page.fill("#site-search", "diffusion")
+            page.locator(".search-peek .search-note").wait_for()
+        finally:
+            page.close()
+
+
+def test_without_javascript_the_search_page_points_to_the_indexes(
+    at_root: Searchable, browser
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(at_root.url + "search/?q=diffusion")
+        note = page.locator(".search-note")
+        assert "needs JavaScript" in note.inner_text()
+        links = note.locator("a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+        assert [re.sub(r"^.*?/(\w+)/$", r"\1", h) for h in links] == ["topics", "tags", "archive"]
+    finally:
+        context.close()
