@@ -248,6 +248,10 @@ def build_site(
                     save_caches(root, cache, out, config, state, previous)
             result.written = writer.written
             result.stats = writer.stats
+        except BaseException:
+            if indexing is not None:
+                indexing.abandon()  # no index swapped in, no staging left behind
+            raise
         finally:
             writer.shutdown()
         with timed("search"):

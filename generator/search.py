@@ -139,6 +139,7 @@ class IndexJob:
         self.failure: BaseException | None = None
         self.thread: threading.Thread | None = None
         self.seconds = 0.0  # Pagefind's own time, beside the drawing
+        self.abandoned = False
         if not site.config.search:
             return
         self.digest = input_digest(site)
@@ -161,6 +162,14 @@ class IndexJob:
         except BaseException as exc:  # Pagefind missing, not runnable, or failing
             self.failure = exc
         self.seconds = time.perf_counter() - start
+        if self.abandoned:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def abandon(self) -> None:
+        """The build failed: the index being made is not wanted (removed when written)."""
+        self.abandoned = True
+        if self.thread is not None and not self.thread.is_alive():
+            shutil.rmtree(self.staging, ignore_errors=True)
 
     def result(self) -> list[Diagnostic]:
         if self.thread is None:
