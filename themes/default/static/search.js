@@ -407,6 +407,7 @@
       });
     }
     function unavailable() {
+      results.setAttribute("aria-busy", "false");
       status.textContent = "Search is not available: this build of the site has no search index (see the build's warnings).";
       facets.textContent = "";
       app.classList.add("is-unavailable");
