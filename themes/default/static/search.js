@@ -14,6 +14,7 @@
   ];
   var PAGE = 20; // cards shown at first, and added by "Show more"
   var PEEK = 6; // results shown under the header box
+  var FIRST = 4; // cards drawn before the rest of a page of them is loaded
   var TITLE_END = "\u00b6"; // between a record's title and abstract (generator/search.py)
   var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
     "September", "October", "November", "December"];
@@ -394,12 +395,22 @@
         });
       }).catch(unavailable);
     }
+    // The first cards are drawn as soon as their data is in, the rest of the page after.
     function addCards(ticket) {
       var from = results.children.length;
       var slice = shown.slice(from, from + PAGE);
-      return Promise.all(slice.map(function (r) { return r.data(); })).then(function (datas) {
-        if (ticket !== asked) return;
-        datas.forEach(function (d) { results.appendChild(card(d)); });
+      var loads = slice.map(function (r) { return r.data(); });
+      function draw(part) {
+        return Promise.all(part).then(function (datas) {
+          if (ticket !== asked) return false;
+          datas.forEach(function (d) { results.appendChild(card(d)); });
+          return true;
+        });
+      }
+      return draw(loads.slice(0, FIRST)).then(function (going) {
+        return going && draw(loads.slice(FIRST));
+      }).then(function (going) {
+        if (!going) return;
         results.setAttribute("aria-busy", "false");
         var left = shown.length - results.children.length;
         more.hidden = left <= 0;
