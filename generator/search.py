@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
+import os
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -140,6 +143,7 @@ class IndexJob:
         self.thread: threading.Thread | None = None
         self.seconds = 0.0  # Pagefind's own time, beside the drawing
         self.abandoned = False
+        self.pid: int | None = None  # of Pagefind, while it runs
         if not site.config.search:
             return
         self.digest = input_digest(site)
@@ -158,12 +162,22 @@ class IndexJob:
     def _run(self, records: list[SearchRecord]) -> None:
         start = time.perf_counter()
         try:
-            asyncio.run(_index(records, self.language, self.staging))
+            asyncio.run(_index(records, self.language, self.staging, self._started))
         except BaseException as exc:  # Pagefind missing, not runnable, or failing
             self.failure = exc
         self.seconds = time.perf_counter() - start
         if self.abandoned:
             shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _started(self, pid: int) -> None:
+        self.pid = pid
+
+    def stop(self) -> None:
+        """Kill Pagefind now (serve is stopping): the thread ends at once, with no index."""
+        self.abandon()
+        if self.pid is not None and self.thread is not None and self.thread.is_alive():
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
 
     def abandon(self) -> None:
         """The build failed: the index being made is not wanted (removed when written)."""
@@ -211,10 +225,16 @@ def _reason(exc: BaseException) -> str:
     return f"Pagefind failed: {text[-300:]}"
 
 
-async def _index(records: list[SearchRecord], language: str, staging: Path) -> None:
+async def _index(
+    records: list[SearchRecord],
+    language: str,
+    staging: Path,
+    started: Callable[[int], None] = lambda pid: None,
+) -> None:
     from pagefind.index import IndexConfig
 
     service = await _new_service().launch()
+    started(service._backend.pid)
     try:
         index = await service.create_index(IndexConfig(force_language=language))
         await asyncio.gather(
@@ -327,6 +347,7 @@ class BackgroundIndex:
         self._digest = ""  # of the last site asked for
         self._closed = False
         self._busy = False
+        self._job: IndexJob | None = None
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._loop, name="digest-search", daemon=True)
         self._thread.start()
@@ -348,9 +369,13 @@ class BackgroundIndex:
             return self._cond.wait_for(lambda: not self._busy and self._wanted is None, timeout)
 
     def close(self) -> None:
+        """Stop: Pagefind, if it runs, is killed (it held up serve's exit on Ctrl-C)."""
         with self._cond:
             self._closed = True
+            job = self._job
             self._cond.notify_all()
+        if job is not None:
+            job.stop()
 
     def _loop(self) -> None:
         while True:
@@ -361,11 +386,18 @@ class BackgroundIndex:
                 site, self._wanted, self._busy = self._wanted, None, True
             try:
                 assert site is not None
-                self.diagnostics = IndexJob(self.output, site, self.cache).result()
+                job = IndexJob(self.output, site, self.cache)
+                with self._cond:
+                    self._job = job
+                    if self._closed:
+                        job.stop()
+                self.diagnostics = job.result()
             except Exception as exc:  # never let serve's indexer die
                 self.diagnostics = [_no_search(_reason(exc), self.output / "pagefind")]
             with self._cond:
-                self._busy = False
+                self._busy, self._job = False, None
                 self._cond.notify_all()
+                if self._closed:
+                    return
             if self.indexed is not None and not self.diagnostics:
                 self.indexed()
