@@ -136,8 +136,8 @@ class IndexJob:
     as soon as the model is known, so it runs while the pages are drawn; `result()` waits,
     then swaps it in, after the pages it points to are written."""
 
-    def __init__(self, output: Path, site: Site, cache: Path) -> None:
-        self.output, self.cache = output, cache
+    def __init__(self, output: Path, site: Site, cache: Path, niceness: int = 0) -> None:
+        self.output, self.cache, self.niceness = output, cache, niceness
         self.language = site.config.language
         self.failure: BaseException | None = None
         self.thread: threading.Thread | None = None
@@ -162,7 +162,8 @@ class IndexJob:
     def _run(self, records: list[SearchRecord]) -> None:
         start = time.perf_counter()
         try:
-            asyncio.run(_index(records, self.language, self.staging, self._started))
+            index = _index(records, self.language, self.staging, self._started, self.niceness)
+            asyncio.run(index)
         except BaseException as exc:  # Pagefind missing, not runnable, or failing
             self.failure = exc
         self.seconds = time.perf_counter() - start
@@ -230,10 +231,11 @@ async def _index(
     language: str,
     staging: Path,
     started: Callable[[int], None] = lambda pid: None,
+    niceness: int = 0,
 ) -> None:
     from pagefind.index import IndexConfig
 
-    service = await _new_service().launch()
+    service = await _new_service(niceness).launch()
     started(service._backend.pid)
     try:
         index = await service.create_index(IndexConfig(force_language=language))
@@ -255,7 +257,7 @@ async def _index(
         await service.close()
 
 
-def _service_class() -> type[Any]:
+def _service_class(niceness: int) -> type[Any]:
     from pagefind.service import PagefindService
 
     class Service(PagefindService):  # type: ignore[misc]
@@ -271,7 +273,7 @@ def _service_class() -> type[Any]:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.DEVNULL,
                 limit=2**21,
-                preexec_fn=dying_with_parent(),
+                preexec_fn=_preexec(niceness),
             )
             self._poll_task = self._loop.create_task(self._wait_for_responses())
             return self
@@ -307,8 +309,20 @@ def _answer(waiting: dict[int, asyncio.Future[Any]], message: bytes) -> None:
         future.set_result(payload)
 
 
-def _new_service() -> Any:
-    return _service_class()()
+def _new_service(niceness: int = 0) -> Any:
+    return _service_class(niceness)()
+
+
+def _preexec(niceness: int) -> Callable[[], None]:
+    """Pagefind dies with this process; serve's runs behind the builds (`niceness`)."""
+    die = dying_with_parent()
+
+    def preexec() -> None:
+        die()
+        if niceness:
+            os.nice(niceness)
+
+    return preexec
 
 
 def _pagefind_version() -> str:
@@ -332,6 +346,9 @@ def _no_search(reason: str, target: Path) -> Diagnostic:
     if "not found" not in reason and "not installed" not in reason:
         hint = "run `digest build` again; if it fails again, report the message above"
     return warning("search", None, f"{reason}; {outcome}", hint)
+
+
+BACKGROUND_NICENESS = 10  # as serve's related papers: the builds of edits come first
 
 
 class BackgroundIndex:
@@ -386,7 +403,7 @@ class BackgroundIndex:
                 site, self._wanted, self._busy = self._wanted, None, True
             try:
                 assert site is not None
-                job = IndexJob(self.output, site, self.cache)
+                job = IndexJob(self.output, site, self.cache, BACKGROUND_NICENESS)
                 with self._cond:
                     self._job = job
                     if self._closed:
