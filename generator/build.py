@@ -11,7 +11,7 @@ import dataclasses
 import gc
 import itertools
 import time
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -58,7 +58,7 @@ from .render import (
     paper_page,
     theme_dirs,
 )
-from .search import index_site
+from .search import BackgroundIndex, IndexJob, index_present
 from .site import ModelMemo, Site, build_model
 from .uptodate import LastBuild, inputs_digest, output_intact
 from .workers import WRITE_THREADS, Job, draw, job_count
@@ -79,6 +79,7 @@ class BuildResult:
     pages: int = 0
     drawn: int = 0
     written: list[str] = field(default_factory=list)
+    indexing: float = 0.0  # seconds Pagefind took, while the pages were drawn
 
     def summary(self) -> str:
         warnings = sum(1 for d in self.diagnostics if d.level == "warning")
@@ -92,7 +93,10 @@ class BuildResult:
         )
 
     def stages(self) -> str:
-        return "stages: " + ", ".join(f"{name} {s:.2f}s" for name, s in self.timings.items())
+        stages = ", ".join(f"{name} {secs:.2f}s" for name, secs in self.timings.items())
+        if self.indexing:
+            stages += f" (indexing {self.indexing:.2f}s beside the drawing)"
+        return "stages: " + stages
 
 
 @dataclass(slots=True)
@@ -186,8 +190,13 @@ def build_site(
                 GENERATOR_VERSION,
             )
             last = load_cache(root, "last-build", inputs).get("last")
-            if last is not None and output_intact(out, load_manifest(root / CACHE_DIR, out)):
-                return _skipped(result, last, search)
+            indexed = not (search and config.search) or index_present(out)
+            if (
+                last is not None
+                and indexed  # an index deleted by hand is made again
+                and output_intact(out, load_manifest(root / CACHE_DIR, out))
+            ):
+                return _skipped(result, last)
         if state is None:
             state = SessionState()
             if not clean:
@@ -237,6 +246,8 @@ def build_site(
         # --clean draws everything again, and still removes what the last build made
         previous = state.manifest or load_manifest(cache, out)
         writer = Writer(out, previous, trusted, reuse=not clean, threads=WRITE_THREADS)
+        with timed("search"):  # the index is made while the pages are drawn
+            indexing = IndexJob(out, site, cache) if search else None
         try:
             with timed("render"):
                 drawn = render_site(root, site, writer, state, job_count(jobs), pending, progress)
@@ -250,11 +261,16 @@ def build_site(
                     save_caches(root, cache, out, config, state, previous)
             result.written = writer.written
             result.stats = writer.stats
+        except BaseException:
+            if indexing is not None:
+                indexing.abandon()  # no index swapped in, no staging left behind
+            raise
         finally:
             writer.shutdown()
         with timed("search"):
-            if search:
-                result.diagnostics.extend(index_site(out, config, writer.stats))
+            if indexing is not None:
+                result.diagnostics.extend(indexing.result())
+                result.indexing = indexing.seconds
     if not any(d.level == "error" for d in result.diagnostics):
         state.last = result
         if inputs and not ingested.new and not ingested.updated:
@@ -263,13 +279,11 @@ def build_site(
     return result
 
 
-def _skipped(result: BuildResult, last: LastBuild, search: bool) -> BuildResult:
+def _skipped(result: BuildResult, last: LastBuild) -> BuildResult:
     """The result of a build that had nothing to do (uptodate.py): the last one's report."""
     result.diagnostics = list(last.diagnostics)
     result.papers, result.pages = last.papers, last.pages
     result.stats.unchanged = last.pages
-    if search:  # an index deleted by hand is made again
-        result.diagnostics.extend(index_site(result.output, result.config, result.stats))
     result.timings["up to date"] = 0.0
     return result
 
@@ -533,6 +547,14 @@ class BuildSession:
         # files changed since the last build that ended: a build that fails on the way (a
         # config error) has not read them, and the next one must
         self.unread: set[str] = set()
+        # the search index, made again in the background after a build that changed what it
+        # holds (a session's builds do not wait for it); `indexed` is called when one is in
+        self.indexed: Callable[[], None] | None = None
+        self.search = BackgroundIndex(output, self.root / CACHE_DIR, lambda: self._indexed())
+
+    def _indexed(self) -> None:
+        if self.indexed is not None:
+            self.indexed()
 
     def related_waiting(self) -> bool:
         """Whether related papers wait to be computed (see related_ready)."""
@@ -554,6 +576,7 @@ class BuildSession:
         job, self.state.related_job = self.state.related_job, None
         if job is not None:
             job.cancel()
+        self.search.close()
 
     def build(self, changed: Collection[str] = ()) -> BuildResult:
         """Build again; raise DigestError (with file:line) when the site cannot be built,
@@ -569,17 +592,18 @@ class BuildSession:
                 result = redraw_notes(self.root, state.last.output, state, edits)
                 self.unread.clear()
                 return result
-        first = state.manifest is None
         result = build_site(
             self.root,
             config_path=self.config_path,
             output=self.output,
             base_url=self.base_url,
-            search=first,  # index once at start; later rebuilds skip it to repaint fast
+            search=False,  # indexed in the background, after the build
             state=state,
             changed=set(self.unread) if changed else None,
         )
         self.unread.clear()
+        if state.site is not None and not any(d.level == "error" for d in result.diagnostics):
+            self.search.want(state.site)
         return result
 
 

@@ -8,6 +8,7 @@ always the function's result and any error it raises is raised here, as if never
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Generic, TypeVar
@@ -60,8 +61,8 @@ def _run(compute: Callable[[], T], send: Connection) -> None:
         answer = (False, None)
     try:
         send.send(answer)
-    except BrokenPipeError:  # the parent is gone (Ctrl-C in serve): nobody wants it
-        return
+    except OSError:  # no one reads it: the parent is gone (Ctrl-C in serve), and so is this
+        os._exit(0)
     except Exception:  # a result that cannot be pickled: computed there instead
         send.send((False, None))
     send.close()

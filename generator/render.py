@@ -193,16 +193,6 @@ def listing_label(group: Group) -> str:
     return places.pop() if len(places) == 1 else group.name
 
 
-def _filter_names(site: Site) -> dict[str, dict[str, str]]:
-    """The names the search page shows for the topic and tag filters, by slug. The index
-    holds only the slugs: Pagefind's default UI inserts a filter value as HTML, after
-    decoding it more than once, so no escaping of a name kept it from running (issue 19)."""
-    return {
-        "topic": {g.slug: g.name for g in site.topics},
-        "tag": {g.slug: g.name for g in site.tags},
-    }
-
-
 def _script_json(value: Any) -> str:
     """JSON safe inside <script>: no `<`, `>` or `&` that could end or confuse the element."""
     text = json.dumps(value, ensure_ascii=False)
@@ -516,7 +506,6 @@ class Renderer:
             "archive_years": lambda year: _archive_years(site.months, year),
             "listing_topics": _listing_topics,
             "absolute": lambda path="": site.config.base_url.rstrip("/") + "/" + path,
-            "filter_names": lambda: _filter_names(site),
             "topic_trends": lambda: [trend(g.name, g.papers) for g in site.topics],
             "trend_chart": _bar_chart,
             "trends_chart": lambda trends, *args: _small_multiples(tuple(trends), *args),

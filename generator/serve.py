@@ -451,6 +451,15 @@ class LiveSite:
             for line in lines[1:]:
                 print(line, file=sys.stderr, flush=True)
 
+    def search_indexed(self) -> None:
+        """A new search index is in (made in the background): the search page reloads."""
+        with self._cond:
+            state = self.channel.current()
+            pages = ("/search/index.html",)
+            self.channel.publish(
+                ReloadState(state.server, state.build + 1, "full", state.errors, pages)
+            )
+
     def close(self) -> None:
         self.channel.close()
 
@@ -683,6 +692,7 @@ def serve(
     session = BuildSession(root, config_path, output, base_url=url)
     server.site = site = LiveSite(session, root, output, last_good, debouncer)
     site.verbosity = verbosity
+    session.indexed = site.search_indexed
     watcher = Watcher(watch_layout(root, config_path), debouncer.add, poll=poll)
     builder = threading.Thread(target=site.run, name="digest-build", daemon=True)
     try:

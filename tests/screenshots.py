@@ -4,7 +4,9 @@
 
 Builds the repository's listings (search index included) into a temporary folder, serves it
 on 127.0.0.1, and takes home, a paper with math, an undated paper, a topic, a tag, the
-archive, a month, a listing and search with results, at 1280 and 390 px, light and dark,
+archive, a month, a listing, search with results (typed, and from a URL with a topic and
+the date sort, its filters opened on a phone) and the header box's results in place, at
+1280 and 390 px, light and dark,
 in Debian's chromium driven by Playwright.
 """
 
@@ -36,6 +38,8 @@ PAGES = {
     "month": "archive/2024/06/",
     "listing": "listings/001-c63e4098a0858a32/",
     "search": "search/",
+    "search-filtered": "search/?q=model&topic=Vision&sort=date",
+    "search-peek": "topics/",
 }
 SEARCH_QUERY = "diffusion"
 
@@ -77,9 +81,18 @@ def shoot(base: str, out: Path) -> None:
                 for name, path in PAGES.items():
                     page.goto(base + path)
                     if name == "search":
-                        page.locator("input[type=search]").first.fill(SEARCH_QUERY)
-                        page.wait_for_timeout(1500)
-                    page.screenshot(path=str(out / f"{name}-{width}-{scheme}.png"), full_page=True)
+                        page.locator("#site-search").fill(SEARCH_QUERY)
+                    if name in ("search", "search-filtered"):
+                        page.wait_for_selector("#search-results[aria-busy=false]", state="attached")
+                    if name == "search-peek":  # the header box's results in place
+                        page.locator("#site-search").fill(SEARCH_QUERY)
+                        page.locator(".peek-item").first.wait_for()
+                    if name == "search-filtered" and width < 600:
+                        page.locator("#search-filters-toggle").click()
+                    page.screenshot(
+                        path=str(out / f"{name}-{width}-{scheme}.png"),
+                        full_page=name not in ("search-peek",),
+                    )
                 context.close()
         browser.close()
 

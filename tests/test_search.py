@@ -1,10 +1,11 @@
-"""Search: what the paper pages give Pagefind (text, filters, sort), a real index of paper
-pages only, and a build that succeeds with one warning when Pagefind cannot run."""
+"""Search: the records given to Pagefind (text, filters, sort keys, what a card shows), made
+from the papers; the indexer skipped when they did not change; a real index; a build that
+succeeds with one warning, saying why, when Pagefind cannot run."""
 
 from __future__ import annotations
 
 import json
-import re
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,69 +41,154 @@ def search_warnings(result) -> list[str]:
     return [d.format() for d in result.diagnostics if d.path == "search"]
 
 
-def test_paper_pages_give_pagefind_text_filters_and_a_date(seed_site: BuiltSite) -> None:
-    papers = json.loads(seed_site.text("papers.json"))
-    paper = next(p for p in papers if p.get("published") and p["tags"] and p.get("links"))
-    tree = seed_site.page(f"{paper['url']}index.html")
-    bodies = [n for n in tree.iter() if "data-pagefind-body" in n.attrs]
-    assert len(bodies) == 1 and bodies[0].tag == "article"
-    filters: dict[str, set[str]] = {}
-    for node in tree.iter():
-        spec = node.attrs.get("data-pagefind-filter")
-        if spec:
-            name, _, value = spec.partition(":")
-            filters.setdefault(name, set()).add(value or node.text().strip())
-    # topics and tags by slug, named by the search page (Pagefind's UI runs names as HTML)
-    mount = seed_site.page("search/index.html").find("div", id="search")
-    names = json.loads(mount.attrs["data-filter-names"])
-    assert all(re.fullmatch(r"[a-z0-9-]+", v) for v in filters["topic"] | filters["tag"])
-    assert {names["topic"][slug] for slug in filters["topic"]} == {paper["topic"]}
-    assert {names["tag"][slug] for slug in filters["tag"]} == set(paper["tags"])
-    assert filters["year"] == {paper["published"][:4]}
-    sorts = [n.attrs["data-pagefind-sort"] for n in tree.iter() if "data-pagefind-sort" in n.attrs]
-    assert sorts == [f"date:{paper['published']}"]
-    ignored = [n for n in tree.iter() if "data-pagefind-ignore" in n.attrs]
-    assert {n.tag for n in ignored} >= {"dl", "nav", "section"}  # facts, breadcrumbs, cite
+def model_of(root: Path):
+    """The site model a build of `root` makes (built without search)."""
+    from generator.config import load_config
+    from generator.ingest import ingest
+    from generator.site import ModelMemo, build_model
+
+    config, _ = load_config(root / "digest.yaml")
+    ingested = ingest(root, config)
+    site, _ = build_model(
+        config, ingested.records.values(), ingested.listing_dates, ModelMemo(), [], set()
+    )
+    return site
 
 
-def test_only_paper_pages_are_searchable(seed_site: BuiltSite) -> None:
-    for relative in seed_site.html_pages():
-        has_body = "data-pagefind-body" in seed_site.text(relative)
-        assert has_body == relative.startswith("papers/"), relative
+def test_a_record_holds_what_search_needs(tiny_site: Path) -> None:
+    site = model_of(tiny_site)
+    records = {r.url: r for r in search.index_input(site)}
+    paper = next(p for p in site.papers if p.code_links)
+    record = records[paper.url]
+    assert record.url == f"papers/{paper.slug}/"  # relative: the script resolves it
+    title, _, abstract = record.content.partition(search.TITLE_END)
+    assert title.strip() == "Photonic Lattices for Quantum Walks"
+    assert abstract.strip().startswith("We build photonic lattices")
+    assert record.filters == {
+        "topic": [paper.topic],
+        "tag": list(paper.tags),
+        "year": ["2024"],
+        "code": ["has code"],
+    }
+    assert record.sort == {"date": "2024-04-30"}
+    assert record.meta["title"] == "Photonic Lattices for Quantum Walks"
+    assert record.meta["date"] == "2024-04-30" and record.meta["code"] == "1"
+    assert record.meta["topic"] == paper.topic
+    topic_slug = next(g.slug for g in site.topics if g.name == paper.topic)
+    assert record.meta["topic_slug"] == topic_slug
+    tag_slugs = {g.name: g.slug for g in site.tags}
+    shown = json.loads(record.meta["tags"])
+    assert shown == [[t, tag_slugs[t]] for t in paper.tags[: search.CARD_TAGS]]
+    other = next(r for r in records.values() if r is not record)
+    assert "code" not in other.filters and "code" not in other.meta
 
 
-def test_the_search_page_and_every_header_lead_to_search(seed_site: BuiltSite) -> None:
-    page = seed_site.page("search/index.html")
-    mount = page.find("div", id="search")
-    assert seed_site.resolve("search/index.html", mount.attrs["data-bundle"]) == "pagefind/"
-    assert page.find("noscript") is not None
-    for relative in ("index.html", "topics/index.html", "search/index.html"):
-        form = seed_site.page(relative).find("form", role="search")
-        assert seed_site.resolve(relative, form.attrs["action"]) == "search/"
+def test_names_with_markup_are_given_as_they_are(tmp_path: Path, new_site) -> None:
+    """No HTML is made of them here: the page inserts them as text."""
+    root = new_site(tmp_path / "hostile", listings=None, listing_years={"001_t.txt": 2024})
+    (root / "content" / "listings" / "001_t.txt").write_text(LISTING, encoding="utf-8")
+    build_site(root, search=False)
+    record = next((root / "content" / "papers").glob("sparse-*.md"))
+    evil = "<img src=x onerror=alert(1)>"
+    text = record.read_text(encoding="utf-8").replace("---\n", f"---\ntopic: '{evil}'\n", 1)
+    record.write_text(text.replace("sources:", f"tags: ['{evil}']\nsources:"), encoding="utf-8")
+    site = model_of(root)
+    found = next(r for r in search.index_input(site) if r.url.startswith("papers/sparse-"))
+    assert found.filters["topic"] == [evil] and evil in found.filters["tag"]
+    assert found.meta["topic"] == evil and json.loads(found.meta["tags"])[0][0] == evil
 
 
-def test_pagefind_indexes_the_paper_pages(tiny_site: Path) -> None:
+def test_math_in_a_title_is_rendered_for_the_card(tmp_path: Path, new_site) -> None:
+    root = new_site(tmp_path / "math", listings=None, listing_years={"001_m.txt": 2024})
+    listing = "Apr 30\n\n$R^2$-Tuning for Walks\n\nWe tune walks on chip for long documents.\n"
+    (root / "content" / "listings" / "001_m.txt").write_text(listing, encoding="utf-8")
+    (record,) = search.index_input(model_of(root))
+    assert "<math" in record.meta["title_html"] and "<msup>" in record.meta["title_html"]
+    assert record.meta["title"].startswith("R^2")
+
+
+def test_the_digest_changes_with_what_is_indexed_only(tiny_site: Path) -> None:
+    import dataclasses
+
+    site = model_of(tiny_site)
+    before = search.input_digest(site)
+    first = site.papers[0]
+    noted = dataclasses.replace(first, notes="A note of mine.", authors_count=3)
+    assert (
+        search.input_digest(dataclasses.replace(site, papers=(noted, *site.papers[1:]))) == before
+    )
+    for change in ({"title": "Another"}, {"tags": ("New",)}, {"topic": "Elsewhere"}):
+        edited = dataclasses.replace(first, **change)
+        other = dataclasses.replace(site, papers=(edited, *site.papers[1:]))
+        assert search.input_digest(other) != before, change
+
+
+def test_pagefind_indexes_the_papers(tiny_site: Path) -> None:
     result = build_site(tiny_site, search=True)
     assert search_warnings(result) == []
     bundle = result.output / "pagefind"
-    assert (bundle / "pagefind-ui.js").is_file() and (bundle / "pagefind-ui.css").is_file()
+    assert (bundle / "pagefind.js").is_file()
+    assert not list(bundle.glob("pagefind-*ui*"))  # the theme has its own UI
     entry = json.loads((bundle / "pagefind-entry.json").read_text())
     assert sum(lang["page_count"] for lang in entry["languages"].values()) == 2
-    assert not (result.output / ".pagefind.tmp").exists()
+    assert not (result.output / search.STAGING).exists()
+
+
+def test_the_indexer_is_skipped_when_nothing_it_indexes_changed(tiny_site: Path, monkeypatch):
+    build_site(tiny_site, search=True)
+    runs = []
+    real = search._index
+
+    async def counted(*args):
+        runs.append(args)
+        await real(*args)
+
+    monkeypatch.setattr(search, "_index", counted)
+    record = next((tiny_site / "content" / "papers").glob("*.md"))
+    record.write_text(record.read_text(encoding="utf-8") + "\nMy notes.\n", encoding="utf-8")
+    result = build_site(tiny_site, search=True)
+    assert result.drawn >= 1 and runs == []  # a notes edit: the page, not the index
+    text = record.read_text(encoding="utf-8")
+    record.write_text(
+        text.replace("tags:", "tags: [Fresh]\nold_tags:", 1)
+        if "tags:" in text
+        else text.replace("---\n", "---\ntags: [Fresh]\n", 1),
+        encoding="utf-8",
+    )
+    build_site(tiny_site, search=True)
+    assert len(runs) == 1
+    shutil.rmtree(tiny_site / "site" / "pagefind")  # deleted by hand: made again
+    build_site(tiny_site, search=True)
+    assert len(runs) == 2 and (tiny_site / "site" / "pagefind" / "pagefind.js").is_file()
 
 
 @pytest.mark.parametrize(
-    "command",
-    [None, [sys.executable, "-c", "import sys; sys.exit(3)"], ["/nonexistent/pagefind"]],
+    ("binary", "said"),
+    [
+        (None, "the Pagefind binary was not found"),
+        ([sys.executable, "-c", "import sys; sys.exit(3)"], "Pagefind"),
+        (["/nonexistent/pagefind"], "Pagefind could not run"),
+    ],
     ids=["missing", "failing", "not-runnable"],
 )
-def test_without_pagefind_the_build_succeeds_with_one_warning(
-    command, tiny_site: Path, monkeypatch
+def test_without_pagefind_the_build_succeeds_with_one_warning_saying_why(
+    binary, said, tiny_site: Path, monkeypatch
 ) -> None:
-    monkeypatch.setattr(search, "pagefind_command", lambda: command)
+    if binary is None:
+        monkeypatch.setenv("PAGEFIND_BINARY_PATH", "")
+        monkeypatch.setattr("pagefind.service.get_executable", lambda: None)
+    else:
+        script = tiny_site.parent / "fake-pagefind"
+        script.write_text("#!/bin/sh\nexec " + " ".join(binary) + "\n")
+        script.chmod(0o755)
+        monkeypatch.setenv(
+            "PAGEFIND_BINARY_PATH",
+            str(script) if binary[0] != "/nonexistent/pagefind" else binary[0],
+        )
     result = build_site(tiny_site, search=True)
     assert result.ok
     assert len(search_warnings(result)) == 1, result.diagnostics
+    assert said in search_warnings(result)[0]
     assert "built without search" in search_warnings(result)[0]
     assert [d for d in result.diagnostics if d.level == "warning"] == [
         d for d in result.diagnostics if d.path == "search"
@@ -110,10 +196,39 @@ def test_without_pagefind_the_build_succeeds_with_one_warning(
     assert (result.output / "search" / "index.html").is_file()
     assert len(list((result.output / "papers").glob("*/index.html"))) == 2
     assert not (result.output / "pagefind").exists()
+    assert not (result.output / search.STAGING).exists()
 
 
 def test_search_off_in_the_config_runs_no_pagefind(tmp_path: Path, new_site, monkeypatch):
     root = new_site(tmp_path / "off", listings=None, search=False)
-    monkeypatch.setattr(search, "pagefind_command", lambda: pytest.fail("Pagefind was run"))
+    monkeypatch.setattr(search, "_index", lambda *a: pytest.fail("Pagefind was run"))
     result = build_site(root, search=True)
     assert search_warnings(result) == []
+    assert "search.js" not in (result.output / "index.html").read_text(encoding="utf-8")
+
+
+def test_no_page_carries_pagefind_markup(seed_site: BuiltSite) -> None:
+    """Pagefind reads no page: the records come from the papers."""
+    for relative in seed_site.html_pages():
+        assert "data-pagefind" not in seed_site.text(relative), relative
+
+
+def test_the_search_page_has_one_box_and_every_other_header_leads_to_search(
+    seed_site: BuiltSite,
+) -> None:
+    page = seed_site.page("search/index.html")
+    boxes = [n for n in page.iter() if n.tag == "input" and n.attrs.get("type") == "search"]
+    assert len(boxes) == 1 and boxes[0].attrs["id"] == "site-search"
+    form = page.find("form", role="search")
+    assert seed_site.resolve("search/index.html", form.attrs["data-bundle"]) == "pagefind/"
+    noscript = page.find("noscript")
+    assert noscript is not None
+    hrefs = {
+        seed_site.resolve("search/index.html", a.attrs["href"])
+        for a in noscript.iter()
+        if a.tag == "a"
+    }
+    assert hrefs == {"topics/", "tags/", "archive/"}
+    for relative in ("index.html", "topics/index.html"):
+        form = seed_site.page(relative).find("form", role="search")
+        assert seed_site.resolve(relative, form.attrs["action"]) == "search/"

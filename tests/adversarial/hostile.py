@@ -173,7 +173,8 @@ class ExecutableFinder(HTMLParser):
             self.script, self.script_text = values, []
             src = values.get("src", "")
             if src:
-                if not src.endswith("static/digest.js") or set(values) - {"src", "defer"}:
+                ours = src.endswith(("static/digest.js", "static/search.js"))
+                if not ours or set(values) - {"src", "defer"}:
                     self.problems.append(f"{self._at()}: <script src={src!r}>")
             elif values.get("type") != "application/ld+json":
                 self.problems.append(f"{self._at()}: inline <script {values}>")

@@ -307,10 +307,21 @@ def test_no_dialog_and_no_flag_in_chromium(built, served: str, chromium, tally: 
 
 
 SEARCH_QUERY = "payload"
-OPEN_FILTERS = """() => document.querySelectorAll('#search details')
-  .forEach(d => { d.open = true; })"""
-FILTER_LABELS = """() => [...document.querySelectorAll('.pagefind-ui__filter-label')]
-  .map(l => l.textContent)"""
+OPEN_FILTERS = """() => document.querySelectorAll('.facet-more').forEach(b => b.click())"""
+FILTER_LABELS = """() => [...document.querySelectorAll('.facet-name')].map(l => l.textContent)"""
+CARD_TEXT = """() => [...document.querySelectorAll('.search-result')].map(c => c.textContent)"""
+# every facet value checked and unchecked in turn, each time waiting for the cards
+CHECK_EACH = """async () => {
+  const boxes = () => [...document.querySelectorAll('.facet input[type=checkbox]')];
+  const settle = () => new Promise(r => setTimeout(r, 150));
+  for (let i = 0; i < boxes().length; i++) {
+    const box = boxes()[i];
+    if (!box) break;
+    box.click(); await settle();
+    const again = boxes().find(b => b.name === box.name && b.value === box.value);
+    if (again && again.checked) { again.click(); await settle(); }
+  }
+}"""
 
 
 def test_the_search_page_runs_no_filter_value_in_chromium(
@@ -328,12 +339,20 @@ def test_the_search_page_runs_no_filter_value_in_chromium(
             lambda r: r.continue_() if r.request.url.startswith(served) else r.abort(),
         )
         page.goto(served + "search/", wait_until="load")
-        page.fill("#search input", SEARCH_QUERY)  # the filters are drawn with the results
-        page.wait_for_selector(".pagefind-ui__result", timeout=20_000)
-        page.wait_for_selector(".pagefind-ui__filter-value", state="attached", timeout=20_000)
+        # with no query every facet value is offered, each with its count
+        page.wait_for_selector(".facet-name", state="attached", timeout=20_000)
         page.evaluate(OPEN_FILTERS)
-        page.wait_for_timeout(500)
         labels = page.evaluate(FILTER_LABELS)
+        page.evaluate(CHECK_EACH)
+        page.fill("#site-search", SEARCH_QUERY)
+        page.wait_for_selector(".search-result", timeout=20_000)
+        page.evaluate(OPEN_FILTERS)
+        cards = " ".join(page.evaluate(CARD_TEXT))
+        page.fill("#site-search", "record")  # the hostile record's cards
+        page.wait_for_timeout(1000)
+        cards += " ".join(page.evaluate(CARD_TEXT))
+        page.evaluate(CHECK_EACH)
+        page.wait_for_timeout(300)
         flag = page.evaluate("() => window.__xss")
         elements = page.evaluate(
             "() => document.querySelectorAll('#search img, #search svg, #search script').length"
@@ -351,3 +370,4 @@ def test_the_search_page_runs_no_filter_value_in_chromium(
     shown = " ".join(labels)
     for name in [HOSTILE_TOPIC, HOSTILE_TAG, "<script>alert(62)</script>", *ENCODED]:
         assert name in shown, (name, labels)
+    assert HOSTILE_TOPIC in cards and "<script>alert(62)</script>" in cards, cards[:3000]

