@@ -246,10 +246,11 @@ def build_site(
         # --clean draws everything again, and still removes what the last build made
         previous = state.manifest or load_manifest(cache, out)
         writer = Writer(out, previous, trusted, reuse=not clean, threads=WRITE_THREADS)
-        with timed("search"):  # the index is made while the pages are drawn
-            indexing = IndexJob(out, site, cache) if search else None
+        indexing: IndexJob | None = None
         try:
             with timed("render"):
+                # the search index is made in a thread of its own while the pages are drawn
+                indexing = IndexJob(out, site, cache) if search else None
                 drawn = render_site(root, site, writer, state, job_count(jobs), pending, progress)
                 keep_broken(writer, ingested.broken)
             result.diagnostics.extend(drawn.diagnostics)
