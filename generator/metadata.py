@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -92,15 +93,54 @@ def _first_word(title: str) -> str:
     return first[:24] or "paper"
 
 
-def cite_keys(papers: Iterable[Paper]) -> dict[str, str]:
+def cite_keys(papers: Iterable[Paper], memo: CiteMemo | None = None) -> dict[str, str]:
     """Each paper's cite key, by slug: its base key (`cite_base`), and where other papers
     share it `a`, `b`, ... after the first, in the order the papers were first listed (then
     by slug), so a key once made stays unless an earlier paper of that word and year comes.
-    Past `z` the word takes a number (`sparse22025a`): a key stays `word`+year+one letter."""
-    groups: dict[str, list[Paper]] = {}
+    Past `z` the word takes a number (`sparse22025a`): a key stays `word`+year+one letter.
+    With `memo` (a session's), only the groups of papers that changed are keyed again."""
+    if memo is None:
+        bases = {p.slug: (p, _base(p)) for p in papers}
+        return _keyed(bases, set(), {})
+    bases, changed = {}, set()
+    known = memo.bases
     for paper in papers:
-        groups.setdefault(f"{_first_word(paper.title)}{paper.date.year}", []).append(paper)
-    keys: dict[str, str] = {}
+        found = known.get(paper.slug)
+        if found is None or found[0] is not paper:
+            base = _base(paper)
+            changed.add(base)
+            if found is not None:
+                changed.add(found[1])
+            found = (paper, base)
+        bases[paper.slug] = found
+    changed.update(known[slug][1] for slug in known.keys() - bases.keys())
+    if changed or not known:
+        keys = {s: k for s, k in memo.keys.items() if s in bases and bases[s][1] not in changed}
+        memo.keys = _keyed(bases, changed, keys) if known else _keyed(bases, set(), {})
+    memo.bases = bases
+    return memo.keys
+
+
+@dataclass(slots=True)
+class CiteMemo:
+    """The last build's cite keys and each paper's base key, by slug (`cite_keys`)."""
+
+    bases: dict[str, tuple[Paper, str]] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+
+
+def _base(paper: Paper) -> str:
+    return f"{_first_word(paper.title)}{paper.date.year}"
+
+
+def _keyed(
+    bases: dict[str, tuple[Paper, str]], only: set[str], keys: dict[str, str]
+) -> dict[str, str]:
+    """`keys` with the papers of the groups `only` (every group when empty) keyed anew."""
+    groups: dict[str, list[Paper]] = {}
+    for paper, base in bases.values():
+        if not only or base in only:
+            groups.setdefault(base, []).append(paper)
     crowded = []
     for base, group in groups.items():
         if len(group) == 1:

@@ -20,7 +20,7 @@ from .classify import Classification, Taxonomy, classify, tag_key, taxonomy
 from .config import Config
 from .errors import Diagnostic, warning
 from .markup import external_href
-from .metadata import cite_keys
+from .metadata import CiteMemo, cite_keys
 from .models import Paper, Record
 from .records import FIELD_ORDER
 from .slugs import slugify, unique
@@ -74,6 +74,7 @@ class ModelMemo:
     taxonomy: tuple[object, ...] | None = None  # the one `classes` hold for, once known
     undated: frozenset[str] = frozenset()  # the listings giving no date, as last built
     order: dict[str, tuple[Paper, tuple[int, str, str]]] = field(default_factory=dict)  # _sorted
+    cites: CiteMemo = field(default_factory=CiteMemo)
 
     def use_taxonomy(self, config: Config) -> None:
         """Forget the classifications made with another taxonomy (digest.yaml edited while
@@ -134,7 +135,7 @@ def build_model(
         listings=_listings(
             papers, {n: None if n in undated else d for n, d in listing_dates.items()}
         ),
-        cite_keys=cite_keys(papers),
+        cite_keys=cite_keys(papers, memo.cites if again else None),
     )
     return site, diagnostics
 

@@ -134,3 +134,34 @@ def test_keys_stay_one_word_a_year_and_a_letter_past_twenty_seven_collisions() -
     assert all(re.fullmatch(r"[a-z0-9]+[0-9]{4}[a-z]?", key) for key in keys.values())
     assert keys["p000"] == "sparse2025" and keys["p026"] == "sparse2025z"
     assert keys["p027"] == "sparse22025a" and keys["p053"] == "sparse32025a"
+
+
+def test_a_sessions_cite_keys_equal_those_made_from_scratch() -> None:
+    """The memo keys again only the groups that changed; the keys are those of a build
+    that starts afresh, after edits that join, leave, reorder and crowd groups."""
+    import dataclasses
+    import datetime as dt
+    import random
+
+    from generator.metadata import CiteMemo
+
+    rng = random.Random(5)
+    words = ["Sparse", "Dense"]  # about 40 a group and year: crowded groups too
+
+    def made(n: int) -> Paper:
+        day = dt.date(2024 + n % 2, 1 + n % 12, 1 + n % 28)
+        return Paper(f"p{n}", f"{rng.choice(words)} {n}", "", "Other", (), (), listed=day)
+
+    papers = [made(n) for n in range(160)]
+    memo = CiteMemo()
+    cite_keys(papers, memo)
+    for step in range(40):
+        i = rng.randrange(len(papers))
+        kind = step % 3
+        if kind == 0:  # a title edit: maybe another group
+            papers[i] = dataclasses.replace(papers[i], title=f"{rng.choice(words)} edit {step}")
+        elif kind == 1:  # a paper removed
+            papers.pop(i)
+        else:  # a new paper, listed earlier than some: the group's order changes
+            papers.append(made(1000 + step))
+        assert cite_keys(papers, memo) == cite_keys(papers), step
