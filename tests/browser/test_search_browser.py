@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from static_host import serve
 from test_pages_browser import AXE, serious_violations
 
@@ -124,14 +125,26 @@ def settled(page) -> None:
 
 
 def all_cards(page) -> None:
+    """Every result card shown, "Show more" clicked until it goes. A newer drawing of the
+    results may hide the button between the look and the click (seen under load, as the
+    page's first search was drawn again): then look again."""
     page.locator(".search-result").first.wait_for(timeout=15000)
     settled(page)
-    while page.locator("#search-more").is_visible():
+    more = page.locator("#search-more")
+    for _ in range(100):
+        if not more.is_visible():
+            return
         before = page.locator(".search-result").count()
-        page.locator("#search-more").click()
+        try:
+            more.click(timeout=3000)
+        except PlaywrightTimeoutError:
+            settled(page)
+            continue
         page.wait_for_function(
             f"document.querySelectorAll('.search-result').length > {before}", timeout=10000
         )
+        settled(page)
+    raise AssertionError("'Show more' never went")
 
 
 def facet_counts(page, key: str) -> dict[str, int]:
