@@ -38,7 +38,7 @@ def start(
     parent = (os.getpid(), _prctl())  # looked up here: each child importing ctypes costs
     process = context.Process(target=_child, args=(parent, inherited, target, (*args, send)))
     process.daemon = True
-    with _signals_blocked():  # a Ctrl-C or a stop between the fork and the child's handlers
+    with signals_blocked():  # a Ctrl-C or a stop between the fork and the child's handlers
         process.start()
     send.close()
     return process, receive
@@ -66,9 +66,7 @@ def _child(
     parent: Parent, inherited: list[Connection], target: Callable[..., None], args: tuple[Any, ...]
 ) -> None:
     _die_with(*parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # `digest serve` makes it raise in Python
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _BLOCKED)
+    ignoring_ctrl_c()
     for connection in inherited:
         connection.close()
     target(*args)
@@ -98,8 +96,19 @@ def _die_with(parent: int, prctl: Callable[..., int] | None) -> None:
 _BLOCKED = {signal.SIGINT, signal.SIGTERM}
 
 
+def ignoring_ctrl_c() -> None:
+    """In a child forked inside `signals_blocked`: ignore Ctrl-C (its parent stops it), stop
+    on SIGTERM (`digest serve` makes it raise in Python), then take the signals again."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _BLOCKED)
+
+
 @contextlib.contextmanager
-def _signals_blocked() -> Iterator[None]:
+def signals_blocked() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held back in this thread, and in a child it forks until that
+    child calls `ignoring_ctrl_c`: Python's own fork hooks raised KeyboardInterrupt in a
+    child that Ctrl-C reached before it could ignore it."""
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED)
     try:
         yield

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .children import dying_with_parent
+from .children import dying_with_parent, ignoring_ctrl_c, signals_blocked
 from .classify import tag_key
 from .errors import Diagnostic, warning
 from .markup import plain_text, render_title
@@ -266,15 +266,16 @@ def _service_class(niceness: int) -> type[Any]:
         come (the package sleeps 0.1 s before each: 10,000 records took 1,000 s)."""
 
         async def launch(self) -> Service:
-            self._backend = await asyncio.create_subprocess_exec(
-                self._bin,
-                "--service",
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.DEVNULL,
-                limit=2**21,
-                preexec_fn=_preexec(niceness),
-            )
+            with signals_blocked():  # see children.signals_blocked
+                self._backend = await asyncio.create_subprocess_exec(
+                    self._bin,
+                    "--service",
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.DEVNULL,
+                    limit=2**21,
+                    preexec_fn=_preexec(niceness),
+                )
             self._poll_task = self._loop.create_task(self._wait_for_responses())
             return self
 
@@ -318,6 +319,7 @@ def _preexec(niceness: int) -> Callable[[], None]:
     die = dying_with_parent()
 
     def preexec() -> None:
+        ignoring_ctrl_c()  # forked inside signals_blocked (Service.launch)
         die()
         if niceness:
             os.nice(niceness)
