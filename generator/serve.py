@@ -35,8 +35,7 @@ from urllib.parse import quote, unquote
 
 from .build import BuildResult, BuildSession
 from .children import running
-from .cli import report
-from .console import NORMAL, rebuild_lines
+from .console import NORMAL, print_diagnostics, rebuild_lines
 from .errors import Diagnostic, DigestError, error, printable
 from .reload import EVENTS_PATH, STATUS_PATH, Channel, ReloadState, inject
 from .render import builtin_themes
@@ -431,16 +430,16 @@ class LiveSite:
     ) -> None:
         if batch is None and self.builds == 1:
             if result is not None:
-                report(result.diagnostics, self.verbosity)
+                print_diagnostics(result.diagnostics, self.verbosity)
                 self.warnings = frozenset(d for d in result.diagnostics if d.level != "info")
                 print(result.summary(), flush=True)
             else:
-                report(errors, self.verbosity)
+                print_diagnostics(errors, self.verbosity)
             return
         stamp = time.strftime("%H:%M:%S")
         changed = printable(batch.describe(self.root)) if batch else "related papers computed"
         if errors:
-            report(errors, self.verbosity)
+            print_diagnostics(errors, self.verbosity)
             print(f"{stamp} {changed}: the build failed; serving the last good site", flush=True)
         elif result is not None:
             seconds = sum(result.timings.values())
