@@ -44,22 +44,14 @@ from .keys import (
 )
 from .lock import build_lock
 from .manifest import Manifest, load_manifest, save_manifest
-from .markup import highlight_css
 from .notes_edit import NotesEdit, notes_edits
+from .plan import PAPER_TEMPLATE, Page, paper_page
 from .progress import SILENT, Progress
 from .related_cache import Pending, RelatedMemo, Texts, cached_related, texts_of
-from .render import (
-    PAPER_TEMPLATE,
-    Page,
-    Renderer,
-    Views,
-    builtin_themes,
-    make_env,
-    paper_page,
-    theme_dirs,
-)
+from .render import Renderer, Views
 from .search import BackgroundIndex, IndexJob, index_present
 from .site import ModelMemo, Site, build_model
+from .themes import builtin_themes, make_env, static_files, theme_dirs
 from .uptodate import LastBuild, inputs_digest, output_intact
 from .workers import WRITE_THREADS, Job, draw, job_count
 from .write import Writer, WriteStats, check_output, check_owned, writing
@@ -503,19 +495,6 @@ def _stale_pages(keyed: Keyed, stale: dict[str, str | None]) -> Iterator[Page]:
         slugs = {path.split("/")[1] for path in stale}
         return (paper_page(p) for p in keyed.section.papers if p.slug in slugs)
     return (page for page in keyed.section.pages() if page.path in stale)
-
-
-def static_files(root: Path, config: Config) -> Iterator[tuple[str, bytes]]:
-    """The theme's static/ files, the site's overrides winning, and the code highlighting CSS."""
-    chosen: dict[str, Path] = {}
-    for theme in reversed(theme_dirs(root, config)):
-        static = theme / "static"
-        for path in sorted(static.rglob("*")) if static.is_dir() else []:
-            if path.is_file():
-                chosen[path.relative_to(static).as_posix()] = path
-    for relative, path in sorted(chosen.items()):
-        yield f"static/{relative}", path.read_bytes()
-    yield "static/highlight.css", highlight_css().encode("utf-8")
 
 
 # A build allocates millions of objects that live until it ends, and few cycles: the

@@ -15,7 +15,7 @@ from jinja2 import meta
 
 from .classify import tag_key
 from .models import Paper
-from .render import PAPER_TEMPLATE, Page, Section, sections
+from .plan import PAPER_TEMPLATE, Page, Section, sections
 from .site import Group, Site
 
 GENERATOR_VERSION = "5"  # bump when the renderer's output changes for the same inputs

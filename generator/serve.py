@@ -38,7 +38,7 @@ from .children import running
 from .console import NORMAL, print_diagnostics, rebuild_lines
 from .errors import Diagnostic, DigestError, error, printable
 from .reload import EVENTS_PATH, STATUS_PATH, Channel, ReloadState, inject
-from .render import builtin_themes
+from .themes import builtin_themes
 from .watch import Batch, Debouncer, Layout, Watcher, css_only
 
 PORT_TRIES = 20

@@ -22,8 +22,10 @@ from . import children
 from .errors import Diagnostic, DigestError, error
 from .manifest import Entry
 from .models import Paper
+from .plan import Page
 from .progress import SILENT, Counter, Progress
-from .render import Page, Renderer, compile_all
+from .render import Renderer
+from .themes import compile_all
 from .write import Writer
 
 # Below this many pages a worker process costs more than it saves.

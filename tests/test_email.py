@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from generator.keys import page_key
-from generator.render import plan
+from generator.plan import plan
 from generator.site import Site
 
 if TYPE_CHECKING:

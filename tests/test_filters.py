@@ -13,7 +13,7 @@ from generator.classify import tag_key
 from generator.config import load_config
 from generator.ingest import load_records
 from generator.models import Paper, is_code_link
-from generator.render import filter_views, plan
+from generator.plan import filter_views, plan
 from generator.site import build_model
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from generator.check import check_site
-from generator.render import builtin_themes
+from generator.themes import builtin_themes
 
 if TYPE_CHECKING:
     from conftest import BuiltSite

@@ -18,7 +18,7 @@ if not CHROMIUM.exists():
 from playwright.sync_api import Browser, Page, expect
 
 from generator.reload import OVERLAY_ID
-from generator.render import builtin_themes
+from generator.themes import builtin_themes
 
 SLUG = "a-neural-space-time-representation-for-text-to-image-personalization"
 

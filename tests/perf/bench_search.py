@@ -93,9 +93,9 @@ def discovery(site: Path) -> dict[str, float]:
     """Related papers cold and cached, and the pages the filters and e-mails add."""
     from generator.config import load_config
     from generator.ingest import load_records
+    from generator.plan import plan
     from generator.related import related_papers
     from generator.related_cache import cached_related, texts_of
-    from generator.render import plan
     from generator.site import build_model
 
     config, _ = load_config(site / "digest.yaml")
