@@ -113,7 +113,7 @@ def related_of(texts: Texts, count: int) -> dict[str, tuple[str, ...]]:
 class Pending:
     """Related papers being computed in a forked process, while this one builds the model
     (both take seconds on a cold build of 10,000 papers) or, in a session, while the last
-    result is shown (see build.session_related): `result` waits for them. Only a
+    result is shown (see incremental.session_related): `result` waits for them. Only a
     computation is forked; a result found in the cache is returned at once."""
 
     def __init__(

@@ -33,11 +33,12 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, unquote
 
-from .build import BuildResult, BuildSession
 from .children import running
 from .console import NORMAL, print_diagnostics, rebuild_lines
 from .errors import Diagnostic, DigestError, error, printable
 from .reload import EVENTS_PATH, STATUS_PATH, Channel, ReloadState, inject
+from .result import BuildResult
+from .session import BuildSession
 from .themes import builtin_themes
 from .watch import Batch, Debouncer, Layout, Watcher, css_only
 

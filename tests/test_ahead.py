@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from generator import ahead
-from generator.build import build_site, taxonomy_stamp
+from generator.build import build_site
 from generator.cache import load_cache
 from generator.config import load_config
+from generator.incremental import taxonomy_stamp
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -72,19 +73,19 @@ def test_work_started_ahead_gives_the_site_a_build_without_it_gives(
 def test_a_failed_build_stops_what_it_started(
     tmp_path: Path, new_site: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator import build
+    from generator import incremental
 
     root = new_site(tmp_path / "s", search=False)
     build_site(root, search=False)
     shutil.rmtree(root / ".digest-cache")
     monkeypatch.setattr(ahead, "CLASSIFY_FROM", 1)
     made: list[ahead.Ahead] = []
-    monkeypatch.setattr(build, "Ahead", lambda *a: made.append(ahead.Ahead(*a)) or made[-1])
+    monkeypatch.setattr(incremental, "Ahead", lambda *a: made.append(ahead.Ahead(*a)) or made[-1])
 
     def fails(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(build, "save_ingest", fails)
+    monkeypatch.setattr(incremental, "save_ingest", fails)
     with pytest.raises(OSError):
         build_site(root, search=False)
     assert made and made[0].classes is None and made[0].pending is None

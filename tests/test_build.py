@@ -68,7 +68,8 @@ def test_pages_drawn_by_worker_processes_are_those_of_a_serial_build(
     session's second build, whose items are all drawn already and whose workers then have
     only list pages to draw."""
     import generator.workers
-    from generator.build import BuildSession, build_site
+    from generator.build import build_site
+    from generator.session import BuildSession
 
     monkeypatch.setattr(generator.workers, "MIN_PAGES_PER_WORKER", 1)
     root = new_site(tmp_path / "forked")

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import build
-from generator.build import BuildSession, build_site
+from generator import incremental
+from generator.build import build_site
 from generator.errors import DigestError
 from generator.notes_edit import notes_edits
+from generator.session import BuildSession
 
 
 @pytest.fixture
@@ -331,7 +332,7 @@ def test_a_title_edit_shows_new_related_papers_once_computed_in_the_background(
     """A large site's session computes related papers in a forked process after a title
     edit: the edit is shown at once (with the last related papers), and the build after the
     computation ends is the same as a build from nothing."""
-    monkeypatch.setattr(build, "BACKGROUND_FROM", 0)
+    monkeypatch.setattr(incremental, "BACKGROUND_FROM", 0)
     record = _records(session)[2]
     record.write_text(record.read_text().replace("title: ", "title: Revised ", 1))
     first = session.build([str(record)])

@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from generator.build import BuildSession
+from generator.session import BuildSession
 
 ROUNDS = 7
 

@@ -1,0 +1,179 @@
+"""The render stage: every output file whose key changed is drawn and handed to the writer.
+
+The exports (feeds, papers.json, BibTeX, the sitemap) and the static files are made here,
+and the pages are planned (plan.py), keyed (keys.py) and drawn (render.py) by the workers
+(workers.py); a file whose key the last build's manifest holds is neither drawn nor written.
+
+Tests: tests/test_build.py, tests/test_exports.py, tests/test_session.py
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from .cache import CACHE_DIR
+from .errors import Diagnostic
+from .exports import Export, cite_export, cite_files, exports, sitemap_export
+from .incremental import SessionState, session_related
+from .keys import (
+    GENERATOR_VERSION,
+    Keyed,
+    digest,
+    folder_digest,
+    make_bases,
+    page_digests,
+    paper_digests,
+    plan_keys,
+)
+from .plan import Page, paper_page
+from .progress import SILENT, Progress
+from .related_cache import Pending, texts_of
+from .render import Renderer, Views
+from .site import Site
+from .themes import make_env, static_files, theme_dirs
+from .workers import Job, draw
+from .write import Writer
+
+
+@dataclass(slots=True)
+class Drawing:
+    diagnostics: list[Diagnostic]
+    pages: int
+    drawn: int
+
+
+def keep_broken(writer: Writer, slugs: set[str]) -> None:
+    """A record that cannot be read (a YAML typo) keeps the page its last good version had,
+    until it is fixed: the error names it, and readers do not lose the page meanwhile."""
+    prefixes = tuple(f"papers/{slug}/" for slug in slugs)
+    if not prefixes:
+        return
+    for path in writer.previous.entries:
+        if path.startswith(prefixes) and path not in writer.entries:
+            writer.keep(path)
+
+
+def render_site(
+    root: Path,
+    site: Site,
+    writer: Writer,
+    state: SessionState,
+    workers: int,
+    pending: Pending | None = None,
+    progress: Progress = SILENT,
+) -> Drawing:
+    """Draw the pages whose key changed and write every output file that differs."""
+    config = site.config
+    for path, data in static_files(root, config):
+        writer.write(path, data, None)
+    templates = [d / "templates" for d in theme_dirs(root, config)]
+    base = digest(GENERATOR_VERSION, folder_digest(templates), config)
+    if state.env is None or state.drawing_key != base:
+        state.env, state.drawing_key, state.items = make_env(root, config), base, {}
+    elif len(state.items) > 200_000:
+        state.items.clear()
+    # items are keyed by their paper's item digest; state.items is emptied when `base` changes
+    bases = state.bases = make_bases(state.env, GENERATOR_VERSION, config, base, state.keys)
+    papers = state.item_digests = paper_digests(site, state.keys)
+    # The exports need no related papers: made while a cold build's are being computed in
+    # another process, the rest made while the pages are drawn, and the small ones written
+    # then too (writing 10,000 cite.bib files before forking the workers left the processor
+    # idle; at 100,000 papers related papers are ready first, and making the exports held
+    # the workers back 11 s). A session's build (no `pending`) makes them first, and the
+    # writing threads write them while the pages are planned and drawn.
+    made: list[tuple[str, bytes, str]] = []
+    later: list[Export] = []
+    stale_cites = writer.keep_fresh(cite_files(site, bases.plain, papers, state.keys))
+    by_slug = {p.slug: p for p in site.papers} if stale_cites else {}
+    cites = (
+        cite_export(by_slug[path.split("/")[1]], site, key) for path, key in stale_cites.items()
+    )
+    for export in itertools.chain(exports(site, bases.plain, papers, state.keys), cites):
+        if pending is None:
+            write_export(writer, export)
+        elif not pending.done():
+            write_export(writer, export, held=made)
+        else:
+            later.append(export)
+    texts = texts_of(site.papers, state.related if pending is None else None)  # a session
+    if pending is not None:
+        related = pending.result(texts)
+    else:
+        related = session_related(root / CACHE_DIR, texts, config.related, state)
+    pages = page_digests(site, papers, related, state.keys)
+    paths: list[str] = []  # of every page, in the plan's order (the sitemap's)
+    drawn = 0
+
+    def jobs_of(planned: Iterable[Keyed]) -> list[Job]:
+        nonlocal drawn
+        jobs = []
+        for keyed in planned:
+            paths.extend(path for path, _ in keyed.keys)
+            stale = writer.keep_fresh(keyed.keys)
+            if stale:
+                jobs.extend(Job(page, stale[page.path]) for page in _stale_pages(keyed, stale))
+        drawn += len(jobs)
+        return jobs
+
+    planned = plan_keys(site, bases, papers, pages, state.keys)
+    rest = None
+    if writer.empty and workers > 1:
+        # Into an empty folder every page is drawn: the workers start on the paper pages
+        # while the groups are planned here (at 100,000 papers, 3.4 s with a processor idle).
+        jobs = jobs_of(_through_papers(planned))
+        rest = partial(jobs_of, planned)
+    else:
+        jobs = jobs_of(planned)
+    renderer = Renderer(state.env, site, Views(site.papers, related), state.items, item_keys=papers)
+
+    def write_exports() -> None:
+        for path, data, key in made:
+            writer.write(path, data, key)
+        made.clear()
+        for export in later:
+            write_export(writer, export)
+        later.clear()
+        write_export(writer, sitemap_export(config, paths, bases.plain, state.keys))
+
+    diagnostics = draw(renderer, writer, jobs, workers, write_exports, rest, progress)
+    return Drawing(diagnostics, len(paths), drawn)
+
+
+def _through_papers(planned: Iterator[Keyed]) -> Iterator[Keyed]:
+    """The plan's sections up to the paper pages' (it comes second, after the home page)."""
+    for keyed in planned:
+        yield keyed
+        if keyed.section.kind == "papers":
+            return
+
+
+HOLD_AT_MOST = 1 << 16  # bytes of an export held until the pages are drawn (see render_site)
+
+
+def write_export(
+    writer: Writer, export: Export, held: list[tuple[str, bytes, str]] | None = None
+) -> None:
+    """Write an export whose key changed; with `held`, one of at most HOLD_AT_MOST bytes is
+    put there to be written later instead."""
+    if writer.is_fresh(export.path, export.key):
+        writer.keep(export.path)
+        return
+    data = export.make()
+    if held is not None and len(data) <= HOLD_AT_MOST:
+        held.append((export.path, data, export.key))
+    else:
+        writer.write(export.path, data, export.key)
+
+
+def _stale_pages(keyed: Keyed, stale: dict[str, str | None]) -> Iterator[Page]:
+    """The pages of a section that must be drawn, planned again only as far as needed."""
+    if keyed.pages is not None:
+        return (page for page in keyed.pages if page.path in stale)
+    if keyed.section.kind == "papers":
+        slugs = {path.split("/")[1] for path in stale}
+        return (paper_page(p) for p in keyed.section.papers if p.slug in slugs)
+    return (page for page in keyed.section.pages() if page.path in stale)
