@@ -16,11 +16,13 @@ from functools import partial
 from pathlib import Path
 
 from .cache import CACHE_DIR
+from .config import Config
 from .errors import Diagnostic
 from .exports import Export, cite_export, cite_files, exports, sitemap_export
 from .incremental import SessionState, session_related
 from .keys import (
     GENERATOR_VERSION,
+    Bases,
     Keyed,
     digest,
     folder_digest,
@@ -70,6 +72,36 @@ def render_site(
     config = site.config
     for path, data in static_files(root, config):
         writer.write(path, data, None)
+    bases = state.bases = _bases(root, config, state)
+    papers = state.item_digests = paper_digests(site, state.keys)
+    held = Held(writer, pending)
+    for export in _exports(site, writer, bases.plain, papers, state):
+        held.add(export)
+    related = _related(root, site, state, pending)
+    pages = page_digests(site, papers, related, state.keys)
+    jobs = Jobs(writer)
+    planned = plan_keys(site, bases, papers, pages, state.keys)
+    rest = None
+    if writer.empty and workers > 1:
+        # Into an empty folder every page is drawn: the workers start on the paper pages
+        # while the groups are planned here (at 100,000 papers, 3.4 s with a processor idle).
+        first = jobs.of(_through_papers(planned))
+        rest = partial(jobs.of, planned)
+    else:
+        first = jobs.of(planned)
+    renderer = Renderer(state.env, site, Views(site.papers, related), state.items, item_keys=papers)
+
+    def write_exports() -> None:
+        held.write()
+        write_export(writer, sitemap_export(config, jobs.paths, bases.plain, state.keys))
+
+    diagnostics = draw(renderer, writer, first, workers, write_exports, rest, progress)
+    return Drawing(diagnostics, len(jobs.paths), jobs.drawn)
+
+
+def _bases(root: Path, config: Config, state: SessionState) -> Bases:
+    """The template environment (made again when a template or the config changed) and the
+    bases of the keys it draws with."""
     templates = [d / "templates" for d in theme_dirs(root, config)]
     base = digest(GENERATOR_VERSION, folder_digest(templates), config)
     if state.env is None or state.drawing_key != base:
@@ -77,70 +109,78 @@ def render_site(
     elif len(state.items) > 200_000:
         state.items.clear()
     # items are keyed by their paper's item digest; state.items is emptied when `base` changes
-    bases = state.bases = make_bases(state.env, GENERATOR_VERSION, config, base, state.keys)
-    papers = state.item_digests = paper_digests(site, state.keys)
-    # The exports need no related papers: made while a cold build's are being computed in
-    # another process, the rest made while the pages are drawn, and the small ones written
-    # then too (writing 10,000 cite.bib files before forking the workers left the processor
-    # idle; at 100,000 papers related papers are ready first, and making the exports held
-    # the workers back 11 s). A session's build (no `pending`) makes them first, and the
-    # writing threads write them while the pages are planned and drawn.
-    made: list[tuple[str, bytes, str]] = []
-    later: list[Export] = []
-    stale_cites = writer.keep_fresh(cite_files(site, bases.plain, papers, state.keys))
+    return make_bases(state.env, GENERATOR_VERSION, config, base, state.keys)
+
+
+def _exports(
+    site: Site, writer: Writer, base: str, papers: dict[str, str], state: SessionState
+) -> Iterator[Export]:
+    """The exports, and each paper's cite.bib whose key changed."""
+    stale_cites = writer.keep_fresh(cite_files(site, base, papers, state.keys))
     by_slug = {p.slug: p for p in site.papers} if stale_cites else {}
     cites = (
         cite_export(by_slug[path.split("/")[1]], site, key) for path, key in stale_cites.items()
     )
-    for export in itertools.chain(exports(site, bases.plain, papers, state.keys), cites):
-        if pending is None:
-            write_export(writer, export)
-        elif not pending.done():
-            write_export(writer, export, held=made)
+    return itertools.chain(exports(site, base, papers, state.keys), cites)
+
+
+class Held:
+    """The exports need no related papers: made while a cold build's are being computed in
+    another process, the rest made while the pages are drawn, and the small ones written
+    then too (writing 10,000 cite.bib files before forking the workers left the processor
+    idle; at 100,000 papers related papers are ready first, and making the exports held
+    the workers back 11 s). A session's build (no `pending`) makes them first, and the
+    writing threads write them while the pages are planned and drawn."""
+
+    def __init__(self, writer: Writer, pending: Pending | None) -> None:
+        self.writer, self.pending = writer, pending
+        self.made: list[tuple[str, bytes, str]] = []
+        self.later: list[Export] = []
+
+    def add(self, export: Export) -> None:
+        if self.pending is None:
+            write_export(self.writer, export)
+        elif not self.pending.done():
+            write_export(self.writer, export, held=self.made)
         else:
-            later.append(export)
+            self.later.append(export)
+
+    def write(self) -> None:
+        for path, data, key in self.made:
+            self.writer.write(path, data, key)
+        self.made.clear()
+        for export in self.later:
+            write_export(self.writer, export)
+        self.later.clear()
+
+
+def _related(
+    root: Path, site: Site, state: SessionState, pending: Pending | None
+) -> dict[str, tuple[str, ...]]:
     texts = texts_of(site.papers, state.related if pending is None else None)  # a session
     if pending is not None:
-        related = pending.result(texts)
-    else:
-        related = session_related(root / CACHE_DIR, texts, config.related, state)
-    pages = page_digests(site, papers, related, state.keys)
-    paths: list[str] = []  # of every page, in the plan's order (the sitemap's)
-    drawn = 0
+        return pending.result(texts)
+    return session_related(root / CACHE_DIR, texts, site.config.related, state)
 
-    def jobs_of(planned: Iterable[Keyed]) -> list[Job]:
-        nonlocal drawn
+
+class Jobs:
+    """The pages to draw of the sections planned, and the path of every page planned (the
+    sitemap's, in the plan's order)."""
+
+    def __init__(self, writer: Writer) -> None:
+        self.writer = writer
+        self.paths: list[str] = []
+        self.drawn = 0
+
+    def of(self, planned: Iterable[Keyed]) -> list[Job]:
         jobs = []
         for keyed in planned:
-            paths.extend(path for path, _ in keyed.keys)
-            stale = writer.keep_fresh(keyed.keys)
+            self.paths.extend(path for path, _ in keyed.keys)
+            stale = self.writer.keep_fresh(keyed.keys)
             if stale:
                 jobs.extend(Job(page, stale[page.path]) for page in _stale_pages(keyed, stale))
-        drawn += len(jobs)
+        self.drawn += len(jobs)
         return jobs
-
-    planned = plan_keys(site, bases, papers, pages, state.keys)
-    rest = None
-    if writer.empty and workers > 1:
-        # Into an empty folder every page is drawn: the workers start on the paper pages
-        # while the groups are planned here (at 100,000 papers, 3.4 s with a processor idle).
-        jobs = jobs_of(_through_papers(planned))
-        rest = partial(jobs_of, planned)
-    else:
-        jobs = jobs_of(planned)
-    renderer = Renderer(state.env, site, Views(site.papers, related), state.items, item_keys=papers)
-
-    def write_exports() -> None:
-        for path, data, key in made:
-            writer.write(path, data, key)
-        made.clear()
-        for export in later:
-            write_export(writer, export)
-        later.clear()
-        write_export(writer, sitemap_export(config, paths, bases.plain, state.keys))
-
-    diagnostics = draw(renderer, writer, jobs, workers, write_exports, rest, progress)
-    return Drawing(diagnostics, len(paths), drawn)
 
 
 def _through_papers(planned: Iterator[Keyed]) -> Iterator[Keyed]:
