@@ -17,20 +17,12 @@ from pathlib import Path
 
 from .cache import CACHE_DIR
 from .config import Config
+from .digests import GENERATOR_VERSION, digest, folder_digest
 from .errors import Diagnostic
 from .exports import Export, cite_export, cite_files, exports, sitemap_export
 from .incremental import SessionState, session_related
-from .keys import (
-    GENERATOR_VERSION,
-    Bases,
-    Keyed,
-    digest,
-    folder_digest,
-    make_bases,
-    page_digests,
-    paper_digests,
-    plan_keys,
-)
+from .item_keys import page_digests, paper_digests
+from .keys import Bases, Keyed, make_bases, plan_keys
 from .plan import Page, paper_page
 from .progress import SILENT, Progress
 from .related_cache import Pending, texts_of
@@ -73,14 +65,15 @@ def render_site(
     for path, data in static_files(root, config):
         writer.write(path, data, None)
     bases = state.bases = _bases(root, config, state)
-    papers = state.item_digests = paper_digests(site, state.keys)
+    items = paper_digests(site, state.keys.items)
+    papers = state.item_digests = items.digests
     held = Held(writer, pending)
     for export in _exports(site, writer, bases.plain, papers, state):
         held.add(export)
     related = _related(root, site, state, pending)
-    pages = page_digests(site, papers, related, state.keys)
+    pages = page_digests(site, items, related, state.keys.pages)
     jobs = Jobs(writer)
-    planned = plan_keys(site, bases, papers, pages, state.keys)
+    planned = plan_keys(site, bases, items, pages, state.keys.plan)
     rest = None
     if writer.empty and workers > 1:
         # Into an empty folder every page is drawn: the workers start on the paper pages
@@ -93,7 +86,7 @@ def render_site(
 
     def write_exports() -> None:
         held.write()
-        write_export(writer, sitemap_export(config, jobs.paths, bases.plain, state.keys))
+        write_export(writer, sitemap_export(config, jobs.paths, bases.plain, state.keys.exports))
 
     diagnostics = draw(renderer, writer, first, workers, write_exports, rest, progress)
     return Drawing(diagnostics, len(jobs.paths), jobs.drawn)
@@ -109,19 +102,19 @@ def _bases(root: Path, config: Config, state: SessionState) -> Bases:
     elif len(state.items) > 200_000:
         state.items.clear()
     # items are keyed by their paper's item digest; state.items is emptied when `base` changes
-    return make_bases(state.env, GENERATOR_VERSION, config, base, state.keys)
+    return make_bases(state.env, GENERATOR_VERSION, config, base, state.keys.plan)
 
 
 def _exports(
     site: Site, writer: Writer, base: str, papers: dict[str, str], state: SessionState
 ) -> Iterator[Export]:
     """The exports, and each paper's cite.bib whose key changed."""
-    stale_cites = writer.keep_fresh(cite_files(site, base, papers, state.keys))
+    stale_cites = writer.keep_fresh(cite_files(site, base, papers, state.keys.exports))
     by_slug = {p.slug: p for p in site.papers} if stale_cites else {}
     cites = (
         cite_export(by_slug[path.split("/")[1]], site, key) for path, key in stale_cites.items()
     )
-    return itertools.chain(exports(site, base, papers, state.keys), cites)
+    return itertools.chain(exports(site, base, papers, state.keys.exports), cites)
 
 
 class Held:

@@ -8,13 +8,13 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from .config import Config
-from .keys import KeyMemo, digest
+from .digests import Remembered, digest
 from .markup import plain_text
 from .metadata import bibtex
 from .models import Paper
@@ -27,6 +27,29 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
+@dataclass(slots=True)
+class ExportMemo:
+    """The exports' keys, remembered while their inputs stay equal; in a session also the
+    parts of papers.json and the lines of the sitemap, made again only for what changed."""
+
+    named: Remembered = field(default_factory=Remembered)
+    session: bool = False
+    json_parts: dict[str, bytes] | None = None  # papers.json's part per paper, by item key
+    base: str = ""  # of the sitemap's lines (the base URL is in the config, so in `base`)
+    url_lines: dict[str, str] = field(default_factory=dict)  # by page path
+
+    def saved(self) -> ExportMemo:
+        """What is worth keeping on disk for the next `digest build`: the keys."""
+        return ExportMemo(self.named)
+
+    def sitemap_lines(self, base: str) -> dict[str, str] | None:
+        if not self.session:
+            return None
+        if base != self.base:
+            self.base, self.url_lines = base, {}
+        return self.url_lines
+
+
 @dataclass(frozen=True, slots=True)
 class Export:
     """A non-HTML output file: where it goes, the key of what it shows, how to make it."""
@@ -36,7 +59,9 @@ class Export:
     make: Callable[[], bytes]
 
 
-def exports(site: Site, base: str, digests: Mapping[str, str], memo: KeyMemo) -> Iterator[Export]:
+def exports(
+    site: Site, base: str, digests: Mapping[str, str], memo: ExportMemo
+) -> Iterator[Export]:
     """Every non-HTML output file but the sitemap (`sitemap_export`) and each paper's
     cite.bib (`cite_files`), made only if its key changed since the last build. Nothing here
     depends on related papers or templates: a cold build makes these while related papers
@@ -62,7 +87,7 @@ def exports(site: Site, base: str, digests: Mapping[str, str], memo: KeyMemo) ->
         )
     yield Export(
         "papers.json",
-        memo.digest("papers.json", base, shown(site.papers)),
+        memo.named.digest("papers.json", base, shown(site.papers)),
         partial(papers_json, site.papers, digests, memo.json_parts),
     )
     robots = f"User-agent: *\nAllow: /\nSitemap: {absolute(config, 'sitemap.xml')}\n"
@@ -70,7 +95,7 @@ def exports(site: Site, base: str, digests: Mapping[str, str], memo: KeyMemo) ->
 
 
 def cite_files(
-    site: Site, base: str, digests: Mapping[str, str], memo: KeyMemo
+    site: Site, base: str, digests: Mapping[str, str], memo: ExportMemo
 ) -> list[tuple[str, str | None]]:
     """Each paper's cite.bib as (path, key); `cite_export` makes the file. Apart from the
     other exports because there are as many as papers: an Export each was a tenth of a
@@ -78,7 +103,7 @@ def cite_files(
     out: list[tuple[str, str | None]] = []
     for paper in site.papers:
         path = f"papers/{paper.slug}/cite.bib"
-        out.append((path, memo.digest(path, base, digests[paper.slug])))
+        out.append((path, memo.named.digest(path, base, digests[paper.slug])))
     return out
 
 
@@ -87,11 +112,11 @@ def cite_export(paper: Paper, site: Site, key: str | None) -> Export:
     return Export(f"papers/{paper.slug}/cite.bib", key or "", make)
 
 
-def sitemap_export(config: Config, page_paths: list[str], base: str, memo: KeyMemo) -> Export:
-    lines = memo.url_lines if memo.session else None
+def sitemap_export(config: Config, page_paths: list[str], base: str, memo: ExportMemo) -> Export:
+    lines = memo.sitemap_lines(base)
     return Export(
         "sitemap.xml",
-        memo.digest("sitemap.xml", base, page_paths),
+        memo.named.digest("sitemap.xml", base, page_paths),
         partial(sitemap, config, page_paths, lines),
     )
 

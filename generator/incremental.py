@@ -27,9 +27,12 @@ from .cache import CACHE_DIR, load_cache, save_cache
 from .classify import VERSION as CLASSIFY_VERSION
 from .config import Config
 from .config import Memo as ConfigMemo
+from .digests import GENERATOR_VERSION, digest
 from .errors import Diagnostic, info
+from .exports import ExportMemo
 from .ingest import IngestCache, IngestResult
-from .keys import GENERATOR_VERSION, Bases, KeyMemo, digest
+from .item_keys import ItemMemo, PageMemo
+from .keys import Bases, PlanMemo
 from .manifest import Manifest, load_manifest, save_manifest
 from .models import Record
 from .related_cache import Pending, RelatedMemo, Texts, cached_related
@@ -40,6 +43,39 @@ from .themes import builtin_themes
 from .uptodate import LastBuild, inputs_digest, output_intact
 from .workers import WRITE_THREADS
 from .write import Writer
+
+
+@dataclass(slots=True)
+class KeyMemo:
+    """The keys of the last build, by concern: the papers' items and pages (item_keys.py),
+    the plan's pages (keys.py) and the exports (exports.py)."""
+
+    items: ItemMemo = field(default_factory=ItemMemo)
+    pages: PageMemo = field(default_factory=PageMemo)
+    plan: PlanMemo = field(default_factory=PlanMemo)
+    exports: ExportMemo = field(default_factory=ExportMemo)
+
+    @property
+    def computed(self) -> int:
+        """Keys computed anew since loaded: the memo is worth saving again."""
+        plan, exports = self.plan, self.exports
+        return self.pages.computed + plan.computed + plan.named.computed + exports.named.computed
+
+    def for_session(self) -> None:
+        """Keep what a session's next build reuses: it then computes keys only for the
+        papers that changed, and re-encodes only their part of papers.json."""
+        self.pages.session = self.plan.session = self.exports.session = True
+        self.exports.json_parts = {}
+
+    def saved(self) -> KeyMemo:
+        """What is worth keeping on disk for the next `digest build`: the keys and their
+        inputs, compared by value; not the papers, which a new process reads anew."""
+        pages = PageMemo(known=self.pages.known)
+        return KeyMemo(ItemMemo(), pages, self.plan.saved(), self.exports.saved())
+
+
+# the keys cache's stamp: its layout changes with the memos' (not only with the output)
+KEYS_STAMP = (GENERATOR_VERSION, "by concern")
 
 
 @dataclass(slots=True)
@@ -135,7 +171,7 @@ class Incremental:
             pending = self.ahead.related(ingested.records.values(), merged)
         self.ahead.classified()
         if self.fresh and not self.clean:
-            state.keys = load_cache(self.root, "keys", GENERATOR_VERSION).get("memo") or state.keys
+            state.keys = load_cache(self.root, "keys", KEYS_STAMP).get("memo") or state.keys
         return pending
 
     def modelled(self, site: Site, result: BuildResult) -> None:
@@ -190,7 +226,7 @@ def save_caches(
     if state.model.classes_added:
         save_cache(root, "classes", taxonomy_stamp(config), state.model.classes)
     if state.keys.computed:
-        save_cache(root, "keys", GENERATOR_VERSION, {"memo": state.keys.saved()})
+        save_cache(root, "keys", KEYS_STAMP, {"memo": state.keys.saved()})
 
 
 def save_ingest(root: Path, cache: IngestCache, ingested: IngestResult, merged: bool) -> None:

@@ -1,7 +1,7 @@
 """The quickest rebuild `digest serve` makes. When a burst of changes only edits the notes
 (the Markdown body) of records, the site model is the same but for those papers' notes, and
 notes are shown on the paper's own page only (list items, feeds, cite.bib and papers.json
-leave them out, see keys.paper_digests): only those pages need drawing again.
+leave them out, see item_keys.paper_digests): only those pages need drawing again.
 
 Anything else — a changed field, a new or deleted file, a record with warnings, a file that
 cannot be read — is not a notes edit, and the full incremental build runs instead."""

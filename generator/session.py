@@ -14,7 +14,8 @@ from pathlib import Path
 from .build import Timer, build_site
 from .cache import CACHE_DIR
 from .incremental import SessionState, interrupted
-from .keys import page_digest, paper_key
+from .item_keys import page_digest
+from .keys import paper_key
 from .lock import build_lock
 from .notes_edit import NotesEdit, notes_edits
 from .plan import PAPER_TEMPLATE, paper_page
@@ -35,8 +36,7 @@ class BuildSession:
         self.root, self.config_path, self.output = root.resolve(), config_path, output
         self.base_url = base_url
         self.state = SessionState()
-        self.state.keys.json_parts = {}  # each build re-encodes only the papers that changed
-        self.state.keys.session = True  # and computes keys only for the papers that changed
+        self.state.keys.for_session()
         # files changed since the last build that ended: a build that fails on the way (a
         # config error) has not read them, and the next one must
         self.unread: set[str] = set()
@@ -128,9 +128,9 @@ def redraw_notes(root: Path, out: Path, state: SessionState, edits: list[NotesEd
         writer.entries = dict(manifest.entries)
         jobs = []
         for paper in replaced.values():
-            page = page_digest(paper, items, related, state.keys)
+            page = page_digest(paper, items, related, state.keys.pages)
             base = state.bases.of(PAPER_TEMPLATE)
-            path, key = paper_key(paper.slug, base, page, state.keys)
+            path, key = paper_key(paper.slug, base, page, state.keys.plan)
             if not writer.is_fresh(path, key):
                 jobs.append(Job(paper_page(paper), key))
         views = Views(site.papers, related)

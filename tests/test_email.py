@@ -78,7 +78,7 @@ def test_listing_reads_like_an_issue(seed_site: BuiltSite) -> None:
 def test_an_email_is_redrawn_only_when_its_listing_changes(seed_site: BuiltSite) -> None:
     from generator.config import load_config
     from generator.ingest import load_records
-    from generator.keys import KeyMemo, paper_digests
+    from generator.item_keys import ItemMemo, paper_digests
     from generator.site import build_model
 
     config, _ = load_config(seed_site.root / "digest.yaml")
@@ -86,7 +86,7 @@ def test_an_email_is_redrawn_only_when_its_listing_changes(seed_site: BuiltSite)
     site, _ = build_model(config, records.values(), {"x": None})
 
     def keys(model: Site) -> dict[str, str | None]:
-        digests = paper_digests(model, KeyMemo())
+        digests = paper_digests(model, ItemMemo()).digests
         return {p.path: page_key(p, "base", digests, {}) for p in plan(model) if p.kind == "email"}
 
     before = keys(site)
