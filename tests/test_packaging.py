@@ -123,7 +123,7 @@ def test_wheel_leaves_out_tests_and_bytecode(wheel: Path) -> None:
 
 def test_installed_package_is_imported_from_the_venv(venv: Path, tmp_path: Path) -> None:
     code = (
-        "import generator, generator.render as r; "
+        "import generator, generator.themes as r; "
         "print(generator.__file__); print(r.builtin_themes())"
     )
     out = run([venv / "bin" / "python", "-c", code], tmp_path).stdout.splitlines()

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import BuildResult
 from generator.errors import DigestError, error
 from generator.reload import MARKER, OVERLAY_ID, Channel, ReloadState, inject, overlay_html
+from generator.result import BuildResult
 from generator.serve import LastGood, LiveSite, bind, content_type, resolve
 from generator.watch import (
     Batch,

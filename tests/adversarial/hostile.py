@@ -17,8 +17,9 @@ from typing import Any
 
 import yaml
 
-from generator.build import BuildResult, build_site
+from generator.build import build_site
 from generator.errors import DigestError
+from generator.result import BuildResult
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = "003_fa3f4b34e5ad3f71.txt"  # 31 papers in the plain daily format

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from hostile import REPO, Tally, bad_url, guarded_build, make_root, scan_output
 
-from generator.build import BuildResult
+from generator.result import BuildResult
 
 BASE_URL = "http://127.0.0.1:8000/"
 

@@ -19,8 +19,8 @@ from hostile import (
     time_limit,
 )
 
-from generator.build import BuildResult
 from generator.listings import parse_bytes
+from generator.result import BuildResult
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 CHROME = [

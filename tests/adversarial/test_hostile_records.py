@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from hostile import Tally, guarded_build, make_root, scan_output, seed_titles, time_limit
 
-from generator.build import BuildResult, build_site
+from generator.build import build_site
 from generator.cli import main
 from generator.records import parse_record
+from generator.result import BuildResult
 
 BOMB = "\n".join(
     ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
