@@ -1,5 +1,6 @@
-"""The `digest` command: parses arguments, runs a command, prints diagnostics, picks the exit
-code. The only module that prints errors or exits."""
+"""The `digest` command: runs the command its arguments name, prints diagnostics, picks the
+exit code. The arguments are parsed by cli_parser.py, which with this module is the only one
+that prints errors or exits (usage errors, --help, --version)."""
 
 from __future__ import annotations
 
