@@ -1,7 +1,7 @@
 """The generator's shape, read with `ast` from every .py file under generator/ (subpackages
 included): no module over 400 lines, no function or method over 60 lines, no import cycle
 among the generator's modules, and the pipeline's stages only look forward (no module of an
-earlier stage imports one of a later stage).
+earlier stage imports one of a later stage, directly or through helper modules of no stage).
 
 Imports counted: `import generator.x`, `from generator.x import y`, `from . import x`,
 `from .x import y`, `from ..x import y` (in subpackages), wherever they are: at the top, in a
@@ -36,8 +36,9 @@ COUNT_TYPE_CHECKING = True
 # The pipeline, in order: each stage names its modules (relative to generator/) or package
 # prefixes ("listings" is generator/listings/ and everything in it). A module of a stage may
 # import the modules of its own stage and of earlier ones, never those of a later stage.
-# Modules named here that do not exist (yet) are skipped; modules not named here (helpers:
-# errors, models, markup, slugs, ...) are not held to an order, only to having no cycle.
+# Modules named here that do not exist (yet) are skipped. Modules not named here (helpers:
+# errors, models, markup, slugs, ...) are held to no order themselves, but a stage reaching a
+# later stage's module through them (config -> a helper -> render) counts as importing it.
 STAGES: list[tuple[str, tuple[str, ...]]] = [
     # themes: finding the theme a site names (config checks it) and its files
     ("config", ("config", "themes")),
