@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import contextlib
 import hashlib
 import json
 import os
@@ -469,8 +470,16 @@ class Driver:
         return self.reply()
 
     def close(self) -> None:
-        self.send(op="close")
-        self.proc.wait(timeout=60)
+        """Close the session (its background work stops) and end the process."""
+        if self.proc.poll() is None and self.proc.stdin is not None:
+            with contextlib.suppress(OSError):  # it may have died already
+                self.proc.stdin.write(json.dumps({"op": "close"}) + "\n")
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
         self.log.close()
 
 
