@@ -33,11 +33,11 @@ Search is on (digest.yaml's default), but the output's pagefind/ folder is EXCLU
 byte comparison; only the number of pages it indexes is compared. Pagefind's output is not
 deterministic: two runs of the same checkout (--base X --new X, Pagefind 1.5.2) give
 pagefind/filter/*.pf_filter and pagefind.*.pf_meta files of other bytes, so other names, and
-a pagefind-entry.json naming them. And in a session its files are sometimes torn: Pagefind's
-service answers WriteFiles before its writes are done, and the generator stops it at once
-(Pagefind/pagefind#1271, fixed by #1272): pagefind-entry.json (and wasm.unknown.pagefind)
-stayed empty until the next index, at one step in about half the runs on a busy machine. A
-torn entry is reported as a warning, not a difference. The pages Pagefind reads (their
+a pagefind-entry.json naming them. And its files are sometimes torn, after a `digest build`
+as in a session: Pagefind's service answers WriteFiles before its writes are done, and the
+generator stops it at once (as Pagefind/pagefind#1271 describes; fixed there by #1272):
+pagefind-entry.json (and wasm.unknown.pagefind) stayed empty until the next index (a
+no-change rebuild keeps it), in about half the runs on a busy machine. A torn entry is reported as a warning, not a difference. The pages Pagefind reads (their
 data-pagefind-* attributes) are compared, in the HTML. No other file was found to depend on
 the time or the run.
 
