@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import orphans
+from .atomic import write_atomic
 from .config import Config
 from .errors import Diagnostic, DigestError, error, info, warning
 from .forked import Done, Forked
@@ -33,7 +34,6 @@ from .records import (
     parse_record,
     read_record,
     replace_if_unchanged,
-    write_atomic,
 )
 from .slugs import slugify, unique
 from .titles import infer_title

@@ -17,9 +17,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import write_atomic
 from .errors import Diagnostic, info
 from .models import Record
-from .records import FIELD_ORDER, write_atomic
+from .records import FIELD_ORDER
 from .slugs import slugify
 
 WRITTEN = Path(".digest-cache") / "written.json"

@@ -12,9 +12,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from generator.atomic import write_atomic
 from generator.front import read_front
 from generator.models import Record
-from generator.records import dump_record, parse_record, read_record, write_atomic
+from generator.records import dump_record, parse_record, read_record
 
 ABSTRACT = "We study {0}. It matters for {0} at scale, as our experiments on six benchmarks show."
 EDITED = """\
