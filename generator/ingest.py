@@ -19,12 +19,12 @@ from .atomic import write_atomic
 from .config import Config
 from .errors import Diagnostic, DigestError, error, info, warning
 from .forked import Done, Forked
+from .links import extract_links
 from .listing_dates import ListingDates
 from .listings import parse_bytes
 from .listings.chrome import Chrome, with_user
 from .listings.dates import year_not_after
 from .listings.text import fold, fold_prefix
-from .markup import extract_links
 from .models import Entry, Listing, Record
 from .reading import read_input, site_root
 from .records import (
