@@ -17,7 +17,7 @@ from ..models import Record
 
 @dataclass(slots=True)
 class Index:
-    """The records' identities (see identities): per key the records that have it, in the
+    """The records' identities (see `identities`): per key the records that have it, in the
     order of their file names (the first is the one a listing paper matches); per record
     its keys."""
 

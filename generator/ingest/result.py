@@ -28,7 +28,7 @@ class IngestResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)  # records no listing yields any more
     written: dict[str, str] = field(default_factory=dict)  # digests of the records written
-    # per record updated, the listing papers' fields it takes (see amend_record)
+    # per record updated, the listing papers' fields it takes (see record_files.amend_record)
     additions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def summary(self) -> str:

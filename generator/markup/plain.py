@@ -42,7 +42,7 @@ def _find_unescaped(text: str, needle: str, start: int) -> int:
 def _math_span(text: str, start: int) -> tuple[int, int, int] | None:
     """``(content start, content end, after)`` for math opening at ``text[start]``.
 
-    Mirrors the rules of the Markdown math parser (see ``add_math``).
+    Mirrors the rules of the Markdown math parser (see ``mathml.add_math``).
     """
     if _is_escaped(text, start) or (start and text[start - 1].isdigit()):
         return None
