@@ -7,8 +7,8 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+from .atomic import open_atomic
 from .errors import DigestError
-from .records import open_atomic
 
 CACHE_DIR = ".digest-cache"
 

@@ -18,10 +18,10 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import write_atomic
 from .errors import Diagnostic, info, warning
 from .listings.dates import year_not_after
 from .models import Listing
-from .records import write_atomic
 
 PIN_FILE = Path("content") / "listing-dates.yaml"
 _HEADER = (

@@ -9,8 +9,8 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import open_atomic
 from .cache import unsaved
-from .records import open_atomic
 
 FORMAT = 2
 

@@ -17,13 +17,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import write_atomic
 from .errors import Diagnostic, info
 from .models import Record
-from .records import FIELD_ORDER, write_atomic
+from .records import FIELD_ORDER
 from .slugs import slugify
 
 WRITTEN = Path(".digest-cache") / "written.json"
-# The sample listing `digest new` writes: its papers go with it (ingest._drop_samples).
+# The sample listing `digest new` writes: its papers go with it (ingest.pipeline.drop_samples).
 SAMPLE = "digest-sample.txt"
 # the fields ingest writes: those of a record before the user's own (tags, topic, draft)
 INGEST_FIELDS = frozenset(FIELD_ORDER[: FIELD_ORDER.index("tags")])

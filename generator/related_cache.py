@@ -14,8 +14,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from . import children
+from .atomic import write_atomic
 from .models import Paper
-from .records import write_atomic
 
 CACHE_FILE = "related.json"
 CACHE_FORMAT = 1

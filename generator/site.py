@@ -19,7 +19,7 @@ from typing import Any
 from .classify import Classification, Taxonomy, classify, tag_key, taxonomy
 from .config import Config
 from .errors import Diagnostic, warning
-from .markup import external_href
+from .links import external_href
 from .metadata import CiteMemo, cite_keys
 from .models import Paper, Record
 from .records import FIELD_ORDER

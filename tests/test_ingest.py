@@ -333,12 +333,12 @@ def test_listings_parsed_in_a_forked_process_give_the_same_ingest(
 ):
     """Past FORK_FROM bytes the listings are parsed in a forked process while the records
     are read: the records and every diagnostic, in order, are those of parsing here."""
-    import generator.ingest
+    import generator.ingest.listing_files
 
     broken = {"empty.txt": b"", "latin1.txt": listing(paper("Modèles Légers")).encode("latin-1")}
     results = []
     for fork_from in (1 << 40, 0):
-        monkeypatch.setattr(generator.ingest, "FORK_FROM", fork_from)
+        monkeypatch.setattr(generator.ingest.listing_files, "FORK_FROM", fork_from)
         root = new_site(tmp_path / ("forked" if fork_from == 0 else "serial") / "site")
         for name, data in broken.items():
             (root / "content/listings" / name).write_bytes(data)
@@ -358,20 +358,20 @@ def test_listings_parsed_in_a_forked_process_give_the_same_ingest(
 
 def test_a_session_merges_again_as_a_whole_merge_would(site, ingest_site, monkeypatch):
     """A session's ingest, told which records changed, redoes only the part of the merge
-    those records touch (ingest.Merged); after each edit its records and report are those
+    those records touch (ingest.merge.Merged); after each edit its records and report are those
     of a whole ingest of the same files without a cache, whether or not the part suffices:
     a retitled record, an abstract no listing paper matches any more (a record is made
     again), a source taken out (put back), two records given one title, and again."""
     import shutil
 
-    import generator.ingest
+    import generator.ingest.pipeline
     from generator.config import load_config
     from generator.ingest import IngestCache, ingest
 
     whole_merges = []
-    merge = generator.ingest._merge
+    merge = generator.ingest.pipeline.merge
     monkeypatch.setattr(
-        generator.ingest, "_merge", lambda *args: whole_merges.append(args) or merge(*args)
+        generator.ingest.pipeline, "merge", lambda *args: whole_merges.append(args) or merge(*args)
     )
 
     listings = site / "content/listings"

@@ -14,14 +14,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import generator.markup as markup
+from generator.links import extract_links
 from generator.markup import (
-    extract_links,
     highlight_css,
     plain_text,
     render_abstract,
     render_notes,
     render_title,
 )
+from generator.markup.html import _plain_with_links
+from generator.markup.parsers import abstract_md, title_md
+from generator.markup.plain import clean
+from generator.markup.urls import HOST_URL_RE, host_urls
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "content" / "listings").glob("*.txt"))
@@ -540,13 +544,13 @@ def test_seed_code_links_are_found() -> None:
 
 
 def _full_title(text: str) -> str:
-    inline = " ".join(markup._clean(text).split())
-    return str(markup._title_md().renderInline(inline, {"inline_only": True}))
+    inline = " ".join(clean(text).split())
+    return str(title_md().renderInline(inline, {"inline_only": True}))
 
 
 def _full_abstract(text: str) -> str:
     env = {"path": "", "line": None, "diagnostics": []}
-    return str(markup._abstract_md().render(markup._clean(text), env))
+    return str(abstract_md().render(clean(text), env))
 
 
 PLAIN_OR_NOT = [
@@ -610,11 +614,9 @@ def test_plain_paragraph_with_links_is_drawn_as_markdown_draws_it(pieces, glue) 
     """The fast path for one plain paragraph with bare URLs gives the Markdown path's HTML
     whenever it applies (it declines anything it cannot be sure of)."""
     text = ("" if glue else " ").join(["Text", *pieces])
-    fast = markup._plain_with_links(text)
+    fast = _plain_with_links(text)
     if fast is not None:
-        slow = str(
-            markup._abstract_md().render(text, {"path": "", "line": None, "diagnostics": []})
-        )
+        slow = str(abstract_md().render(text, {"path": "", "line": None, "diagnostics": []}))
         assert fast == slow
 
 
@@ -630,5 +632,5 @@ def test_host_urls_found_on_lowercased_text_are_the_same_matches(text: str) -> N
     def spans(matches: Iterable[re.Match[str]]) -> list[tuple[int, int, str, str | None]]:
         return [(m.start(), m.end(), m.group(0), m.group("label")) for m in matches]
 
-    expected = spans(markup._HOST_URL_RE.finditer(text))
-    assert spans(markup._host_urls(text, text.lower())) == expected
+    expected = spans(HOST_URL_RE.finditer(text))
+    assert spans(host_urls(text, text.lower())) == expected

@@ -12,9 +12,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from generator.atomic import write_atomic
 from generator.front import read_front
 from generator.models import Record
-from generator.records import dump_record, parse_record, read_record, write_atomic
+from generator.records import dump_record, parse_record, read_record
 
 ABSTRACT = "We study {0}. It matters for {0} at scale, as our experiments on six benchmarks show."
 EDITED = """\
@@ -294,20 +295,20 @@ def test_a_new_source_is_added_by_lines_keeping_comments_and_layout(site, ingest
 
 
 def test_a_save_made_while_the_build_merges_is_kept(site, ingest_site, monkeypatch):
-    import generator.ingest
+    import generator.ingest.record_files
 
     ingest_site(site)
     path = site / "content/papers/sparse-experts.md"
     add_listing(site, "b.txt", listing("Sparse Experts", date="May 2, 2025"))
     saves = ["\nMy notes, saved while the build ran.\n", "\nAnd a second save.\n"]
-    amend = generator.ingest.amend_front
+    amend = generator.ingest.record_files.amend_front
 
     def save_then_amend(*args):
         if saves:  # the user saves between the build's read and its replace
             path.write_text(path.read_text(encoding="utf-8") + saves.pop(0), encoding="utf-8")
         return amend(*args)
 
-    monkeypatch.setattr(generator.ingest, "amend_front", save_then_amend)
+    monkeypatch.setattr(generator.ingest.record_files, "amend_front", save_then_amend)
     result = ingest_site(site)
     assert result.updated == ["sparse-experts"]
     record, _ = read_record(path)

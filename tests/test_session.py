@@ -352,7 +352,7 @@ def test_a_cold_build_saves_its_ingest_cache(
 ) -> None:
     """A build that read every file saves its ingest cache (and lets it go before drawing):
     the next build parses no listing again."""
-    from generator import ingest as ingest_module
+    from generator.ingest import listing_files as ingest_module
 
     root = new_site(tmp_path / "s", search=False)
     build_site(root, search=False)  # makes the records
