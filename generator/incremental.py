@@ -74,8 +74,9 @@ class KeyMemo:
         return KeyMemo(ItemMemo(), pages, self.plan.saved(), self.exports.saved())
 
 
-# the keys cache's stamp: its layout changes with the memos' (not only with the output)
+# the caches' stamps: their layout changes with the memos' (not only with the output)
 KEYS_STAMP = (GENERATOR_VERSION, "by concern")
+INGEST_STAMP = (GENERATOR_VERSION, "named entries")
 
 
 @dataclass(slots=True)
@@ -135,9 +136,7 @@ class Incremental:
         """The build goes on (it is not up to date): a cold one loads the caches it reuses."""
         state, root = self.state, self.root
         if self.fresh and not self.clean:
-            state.ingest = (
-                load_cache(root, "ingest", GENERATOR_VERSION).get("cache") or state.ingest
-            )
+            state.ingest = load_cache(root, "ingest", INGEST_STAMP).get("cache") or state.ingest
             state.model.classes = load_cache(root, "classes", taxonomy_stamp(self.config))
         state.model.use_taxonomy(self.config)
         self.settled = state.ingest.settled
@@ -234,7 +233,7 @@ def save_ingest(root: Path, cache: IngestCache, ingested: IngestResult, merged: 
     few files read again (an edit): the next build reads them again too, which costs less
     than pickling every record."""
     if merged or ingested.parsed > max(REREAD, len(cache.records) // 100):
-        save_cache(root, "ingest", GENERATOR_VERSION, {"cache": cache.saved()})
+        save_cache(root, "ingest", INGEST_STAMP, {"cache": cache.saved()})
 
 
 def taxonomy_stamp(config: Config) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .config import Config
 from .errors import Diagnostic
+from .ingest.state import CachedRecord
 from .models import Paper, Record
 from .records import read_record
 
@@ -31,7 +32,7 @@ class NotesEdit:
 def notes_edits(
     papers_dir: Path,
     changed: Iterable[str],
-    records: Mapping[str, tuple[int, int, Record]],
+    records: Mapping[str, CachedRecord],
     papers: Mapping[str, tuple[Record, Config, Paper | None, list[Diagnostic]]],
 ) -> list[NotesEdit] | None:
     """The notes edits that `changed` (paths of changed files) stands for, or None when any
@@ -42,16 +43,22 @@ def notes_edits(
         if path.parent != papers_dir or path.suffix != ".md" or path.name.startswith("."):
             return None
         known, made = records.get(path.name), papers.get(path.stem)
-        if known is None or made is None or made[2] is None or made[3] or made[0] is not known[2]:
+        if (
+            known is None
+            or made is None
+            or made[2] is None
+            or made[3]
+            or made[0] is not known.record
+        ):
             return None  # new, a draft, with warnings, or not in the last model
         try:
             stat = os.stat(path)
         except OSError:
             return None
-        if (stat.st_mtime_ns, stat.st_size) == known[:2]:
+        if (stat.st_mtime_ns, stat.st_size) == (known.mtime_ns, known.size):
             continue  # touched, not changed
         record, problems = read_record(path, f"content/papers/{path.name}")
-        if record is None or problems or record.meta != known[2].meta:
+        if record is None or problems or record.meta != known.record.meta:
             return None
         paper = dataclasses.replace(made[2], notes=record.body)
         edits.append(NotesEdit(path.name, (stat.st_mtime_ns, stat.st_size), record, paper))

@@ -14,6 +14,7 @@ from pathlib import Path
 from .build import Timer, build_site
 from .cache import CACHE_DIR
 from .incremental import SessionState, interrupted
+from .ingest.state import CachedRecord
 from .item_keys import page_digest
 from .keys import paper_key
 from .lock import build_lock
@@ -118,7 +119,7 @@ def redraw_notes(root: Path, out: Path, state: SessionState, edits: list[NotesEd
             slug = edit.paper.slug
             _, config, _, notes = state.model.papers[slug]
             state.model.papers[slug] = (edit.record, config, edit.paper, notes)
-            state.ingest.records[edit.name] = (*edit.stat, edit.record)
+            state.ingest.records[edit.name] = CachedRecord(*edit.stat, edit.record)
             replaced[slug] = edit.paper
         site = state.site = dataclasses.replace(
             site, papers=tuple(replaced.get(p.slug, p) for p in site.papers)

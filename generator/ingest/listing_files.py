@@ -20,7 +20,7 @@ from ..listings.chrome import Chrome
 from ..models import Listing
 from ..reading import read_input, site_root
 from .result import IngestResult
-from .state import IngestCache
+from .state import CachedListing, IngestCache
 
 
 def listing_paths(folder: Path) -> list[Path]:
@@ -59,7 +59,7 @@ def read_listings(
     for path in paths:
         known = cache.listings.get(path.name) if changed is not None else None
         if known is not None and path.name not in changed:  # type: ignore[operator]
-            files.append((path, known[0]))
+            files.append((path, known.digest))
         else:
             files.append((path, _read_bytes(path)))
     parsing = _parse_changed(files, cache, chrome)
@@ -84,7 +84,7 @@ def _parse_changed(
     for path, read in files:
         if not isinstance(read, OSError | str):
             known = cache.listings.get(path.name)
-            if known is None or known[0] != read[1]:
+            if known is None or known.digest != read[1]:
                 changed.append((path.name, read[0]))
     size = sum(len(data) for _, data in changed)
     parse = partial(_parse_all, changed, chrome)
@@ -110,13 +110,13 @@ def read_listing(
         return None
     found = parsed.get(path.name)
     if found is None:
-        listing = cache.listings[path.name][1]
+        listing = cache.listings[path.name].listing
     elif isinstance(found, tuple):
         result.diagnostics.extend(found)
         return None
     else:
         listing = found
-        cache.listings[path.name] = (sha, listing)
+        cache.listings[path.name] = CachedListing(sha, listing)
         result.parsed += 1
     result.diagnostics.extend(listing.diagnostics)
     return listing, sha

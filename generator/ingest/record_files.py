@@ -24,7 +24,7 @@ from ..records import (
 )
 from .papers import update_record
 from .result import IngestResult
-from .state import IngestCache
+from .state import CachedRecord, IngestCache
 
 
 def load_records(
@@ -50,13 +50,13 @@ def load_records(
     else:
         look = {n for n in changed | cache.recheck if _is_record_name(n)}
         names = sorted(look.union(known_records))
-    seen: dict[str, tuple[int, int, Record]] = {}
+    seen: dict[str, CachedRecord] = {}
     unreadable: set[str] = set()
     for name in names:
         known = known_records.get(name)
         if known is not None and name not in look:
             seen[name] = known
-            records[name[:-3]] = known[2]
+            records[name[:-3]] = known.record
             continue
         path = folder / name
         try:
@@ -67,9 +67,9 @@ def load_records(
             stat = None
         except OSError:
             stat = None
-        if stat and known and known[0] == stat.st_mtime_ns and known[1] == stat.st_size:
+        if stat and known and known.mtime_ns == stat.st_mtime_ns and known.size == stat.st_size:
             seen[name] = known
-            records[name[:-3]] = known[2]
+            records[name[:-3]] = known.record
             continue
         record, problems = read_record(path, f"content/papers/{name}")
         diagnostics.extend(problems)
@@ -79,7 +79,7 @@ def load_records(
         else:
             records[path.stem] = record
             if stat is not None:
-                seen[name] = (stat.st_mtime_ns, stat.st_size, record)
+                seen[name] = CachedRecord(stat.st_mtime_ns, stat.st_size, record)
     cache.records, cache.recheck, cache.complete = seen, unreadable, True
     return records, broken
 

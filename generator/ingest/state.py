@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..listings.chrome import Chrome
 from ..models import Listing, Record
@@ -16,14 +17,25 @@ from .merge import Merged
 from .papers import Candidate
 
 
+class CachedListing(NamedTuple):
+    digest: str  # of the listing file's bytes
+    listing: Listing
+
+
+class CachedRecord(NamedTuple):
+    mtime_ns: int  # of the record file, as read
+    size: int
+    record: Record
+
+
 @dataclass(slots=True)
 class IngestCache:
     """What the last ingest read, so an unchanged file is not parsed again: listings by
     their bytes, records by (modification time, size). Kept in memory by `digest serve`
     and on disk (.digest-cache/ingest.pickle) between builds."""
 
-    listings: dict[str, tuple[str, Listing]] = field(default_factory=dict)
-    records: dict[str, tuple[int, int, Record]] = field(default_factory=dict)
+    listings: dict[str, CachedListing] = field(default_factory=dict)
+    records: dict[str, CachedRecord] = field(default_factory=dict)
     settled: Settled | None = None
     # record files to look at again even if not named changed: those read in vain (to report
     # them again) and those the ingest wrote
