@@ -1,5 +1,8 @@
 """Pickled caches in .digest-cache/: each is a dict saved with a stamp (what it was made
-with); a missing, damaged or differently stamped cache reads as empty, costing only time."""
+with); a missing, damaged or differently stamped cache reads as empty, costing only time.
+
+Tests: tests/test_session.py, tests/test_ahead.py, tests/adversarial/test_hostile_files.py
+"""
 
 from __future__ import annotations
 

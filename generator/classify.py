@@ -1,4 +1,7 @@
-"""The taxonomy applied to a paper: one topic and its tags, from words and phrases (pure)."""
+"""The taxonomy applied to a paper: one topic and its tags, from words and phrases (pure).
+
+Tests: tests/test_labels.py, tests/test_filters.py
+"""
 
 from __future__ import annotations
 

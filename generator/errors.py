@@ -1,4 +1,7 @@
-"""The one error type and the diagnostics that stages return instead of printing."""
+"""The one error type and the diagnostics that stages return instead of printing.
+
+Tests: tests/test_console.py, tests/test_config_mistakes.py
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
 """Links to find a paper: direct ones for the identifiers its abstract or links name (an
 arXiv id, a DOI, an OpenReview id), then searches by its title (`paper_links:` in
-digest.yaml; arXiv, Hugging Face, Google Scholar and Semantic Scholar by default)."""
+digest.yaml; arXiv, Hugging Face, Google Scholar and Semantic Scholar by default).
+
+Tests: tests/test_find_and_cite.py
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ the largest cost of a cold build's ingest. Anything else — quotes with escapes
 nesting, blank lines, flow lists, a value YAML would read as other than a string, a whole
 number or a date — returns None, and the caller reads the text with YAML: the result is
 always what YAML gives (tests/test_records.py checks both ways on generated records).
+
+Tests: tests/test_records.py
 """
 
 from __future__ import annotations

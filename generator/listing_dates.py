@@ -7,7 +7,10 @@ date not after the day the file was first committed to the site's git history; e
 after its modification time. A listing that gives no date at all is dated by the same
 reference (first commit, else modification time) as the day it was added. What is worked out
 from a commit or a file time is pinned in content/listing-dates.yaml, to be committed with
-the listings; an edited listing date is resolved and pinned again."""
+the listings; an edited listing date is resolved and pinned again.
+
+Tests: tests/test_ingest.py, tests/test_trusted_data.py
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """What the last build wrote: per output file its key, content hash, size and mtime, kept in
-.digest-cache/ so the next build can tell which files it need not draw or write again."""
+.digest-cache/ so the next build can tell which files it need not draw or write again.
+
+Tests: tests/test_write.py, tests/test_build.py
+"""
 
 from __future__ import annotations
 

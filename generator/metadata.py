@@ -1,4 +1,7 @@
-"""Machine-readable descriptions of a paper: JSON-LD ScholarlyArticle and a BibTeX entry."""
+"""Machine-readable descriptions of a paper: JSON-LD ScholarlyArticle and a BibTeX entry.
+
+Tests: tests/test_find_and_cite.py, tests/test_exports.py
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Plain data passed between stages: listing entries, records on disk, papers to render."""
+"""Plain data passed between stages: listing entries, records on disk, papers to render.
+
+Tests: tests/test_filters.py, tests/test_find_and_cite.py
+"""
 
 from __future__ import annotations
 

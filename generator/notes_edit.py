@@ -4,7 +4,10 @@ notes are shown on the paper's own page only (list items, feeds, cite.bib and pa
 leave them out, see item_keys.paper_digests): only those pages need drawing again.
 
 Anything else — a changed field, a new or deleted file, a record with warnings, a file that
-cannot be read — is not a notes edit, and the full incremental build runs instead."""
+cannot be read — is not a notes edit, and the full incremental build runs instead.
+
+Tests: tests/test_session.py
+"""
 
 from __future__ import annotations
 

@@ -5,7 +5,10 @@ edited, and keeps and names the others. Nothing the user wrote is ever deleted.
 A record is known to be unedited when its bytes are those ingest last wrote to it (their
 digests are kept in .digest-cache/written.json). Without that memory (a fresh clone, a
 cleared cache) a record counts as unedited only if it has no notes, no field ingest does not
-write, and a title its slug was made from."""
+write, and a title its slug was made from.
+
+Tests: tests/test_trusted_data.py, tests/test_scaffold.py
+"""
 
 from __future__ import annotations
 

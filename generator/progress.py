@@ -1,7 +1,10 @@
 """How a build tells about its work while it runs: the stages it enters and leaves, and how
 far along the long ones are. The build calls these; the command line picks the display
 (console.py). The base class tells nobody: it is the default, for tests, library callers
-and `digest serve`'s rebuilds."""
+and `digest serve`'s rebuilds.
+
+Tests: tests/test_console.py
+"""
 
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ A listing or record that was a symlink to /etc/passwd or /proc/self/environ was 
 published; one that was /dev/zero grew the build past 12 GB, and a FIFO hung it (issue 19).
 Each of these is now an OSError (`Refused`) whose text says why, which the reader reports
 as that file's one error.
+
+Tests: tests/adversarial/test_hostile_files.py
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """The browser side of `digest serve`: the live-reload script and error overlay injected into
 served HTML (never into files on disk), and the Server-Sent Events channel that tells open
-pages about each build."""
+pages about each build.
+
+Tests: tests/test_serve.py, tests/browser/test_live_reload.py
+"""
 
 from __future__ import annotations
 

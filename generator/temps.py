@@ -4,6 +4,8 @@ killed process left behind.
 The name proves who made one and whether it is still wanted: `.NAME.PID.TOKEN.digest.tmp`.
 A sweep removes only names of that shape whose process is no longer running; it used to
 remove any hidden `*.tmp` or `*.old`, a user's `.bashrc.old` among them (issue 19).
+
+Tests: tests/test_children.py, tests/test_write.py, tests/adversarial/test_hostile_kills.py
 """
 
 from __future__ import annotations

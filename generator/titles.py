@@ -3,6 +3,8 @@
 Leads with the method the abstract names ("we propose L2COcc, a lightweight ... framework"
 gives "L2COcc: a lightweight camera-centric SSC framework"); otherwise the sentence that
 says what the paper does, trimmed.
+
+Tests: tests/test_ingest.py, tests/test_listings.py
 """
 
 from __future__ import annotations

@@ -6,7 +6,10 @@ The inputs are everything a build reads: digest.yaml, every file under content/ 
 themes (the site's and the built-in ones), by name, size and modification time; the options
 of the build; the generator's version; and today's date (a listing without a year is dated
 against it). The output is checked file by file against the manifest, by size and
-modification time, as an incremental build checks it."""
+modification time, as an incremental build checks it.
+
+Tests: tests/test_session.py, tests/test_build.py
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """What `digest serve` watches: the file watcher, the pure sorting of file events into kinds
-of change, and the debounce that turns an editor's burst of writes into one rebuild."""
+of change, and the debounce that turns an editor's burst of writes into one rebuild.
+
+Tests: tests/test_serve.py
+"""
 
 from __future__ import annotations
 

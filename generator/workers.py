@@ -4,6 +4,8 @@ Each worker is forked with the renderer already built (nothing is pickled on the
 draws the pages it takes from a shared counter, writes them, and sends back what the
 manifest needs and the list items it drew (see `_draw_forked` for the two rounds). Output
 is byte-identical whatever the number of workers: pages are pure functions of their inputs.
+
+Tests: tests/test_build.py
 """
 
 from __future__ import annotations

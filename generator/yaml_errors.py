@@ -1,5 +1,8 @@
 """A YAML syntax error as a person reads it: the line where the problem starts and what is
-wrong, without PyYAML's `in "<unicode string>"` lines."""
+wrong, without PyYAML's `in "<unicode string>"` lines.
+
+Tests: tests/test_config_mistakes.py
+"""
 
 from __future__ import annotations
 

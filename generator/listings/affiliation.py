@@ -1,6 +1,9 @@
 """Affiliation listing: an institution's name, then one `Abstract:<text>` line per paper (an
 abstract may be wrapped over more lines without the prefix); another institution's name
-starts its own abstracts. No titles: ingest makes one from each abstract."""
+starts its own abstracts. No titles: ingest makes one from each abstract.
+
+Tests: tests/test_listings.py, tests/test_realistic_listings.py
+"""
 
 from __future__ import annotations
 

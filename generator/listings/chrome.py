@@ -1,6 +1,9 @@
 """Page chrome: the lines a copied listing page carries that are not papers (navigation,
 headers, per-paper card buttons and counts, footers). Data, kept here in one place; a site
-extends it with `listing_chrome:` in digest.yaml (lines as written, or `/regex/`)."""
+extends it with `listing_chrome:` in digest.yaml (lines as written, or `/regex/`).
+
+Tests: tests/test_realistic_listings.py, tests/test_listings.py
+"""
 
 from __future__ import annotations
 

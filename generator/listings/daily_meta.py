@@ -1,5 +1,8 @@
 """Daily listing with metadata: as daily, but papers may be followed by `• N authors`, `·`
-and a publication date (`Jun 4, 2024`, `Aug 27`, or damaged such as `Feb 17 2`)."""
+and a publication date (`Jun 4, 2024`, `Aug 27`, or damaged such as `Feb 17 2`).
+
+Tests: tests/test_listings.py, tests/test_realistic_listings.py
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Month-day dates as listings write them ("Apr 30", "Jun 4, 2024", damaged "Feb 17 2")."""
+"""Month-day dates as listings write them ("Apr 30", "Jun 4, 2024", damaged "Feb 17 2").
+
+Tests: tests/test_listings.py
+"""
 
 from __future__ import annotations
 

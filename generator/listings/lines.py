@@ -1,6 +1,9 @@
 """What each line of a listing is, from its own shape and its neighbours: blank, page
 chrome, a date, paper metadata (`· N authors`, a `·` separator) or text (a title, an
-abstract, or the continuation of either, which the formats' readers decide)."""
+abstract, or the continuation of either, which the formats' readers decide).
+
+Tests: tests/test_listings.py, tests/test_realistic_listings.py
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """Decoding listing bytes, splitting lines, refusing what is not a listing, and the shape
-of a line (capitals, sentences) the readers judge titles and abstracts by."""
+of a line (capitals, sentences) the readers judge titles and abstracts by.
+
+Tests: tests/test_listings.py, tests/test_realistic_listings.py
+"""
 
 from __future__ import annotations
 
