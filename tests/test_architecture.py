@@ -40,17 +40,21 @@ COUNT_TYPE_CHECKING = True
 # errors, models, markup, slugs, ...) are held to no order themselves, but a stage reaching a
 # later stage's module through them (config -> a helper -> render) counts as importing it.
 STAGES: list[tuple[str, tuple[str, ...]]] = [
-    # themes: finding the theme a site names (config checks it) and its files
-    ("config", ("config", "themes")),
-    ("ingest", ("ingest", "listings")),
-    ("site", ("site",)),  # the model: papers, groups, topics, tags
+    ("config", ("config", "config_yaml", "config_fields", "config_taxonomy", "yaml_errors")),
+    ("ingest", ("ingest", "listings", "records", "listing_dates", "titles", "front")),
+    # the model: papers, groups, topics, tags
+    ("site", ("site", "paper_fields", "groups", "classify")),
     ("plan", ("plan",)),  # the pages to draw
-    ("render", ("render", "keys", "exports")),  # drawing pages, their keys, the exports
-    ("write", ("write",)),
-    ("search", ("search",)),
-    # what runs the stages: one build, a build reusing the last one's work, a session
-    ("build", ("build", "incremental", "session")),
-    ("front end", ("serve", "cli")),
+    # drawing a page, the theme it is drawn with, the keys of what it shows, the exports
+    ("render", ("render", "themes", "keys", "item_keys", "digests", "exports")),
+    ("write", ("write", "manifest", "workers")),  # workers draw and hand the bytes to write
+    ("search", ("search", "pagefind_service")),
+    # what runs the stages: one build, its render stage, the incremental seam, a session
+    ("build", ("build", "result", "drawing", "incremental", "ahead", "session", "notes_edit")),
+    (
+        "front end",
+        ("serve", "serve_http", "serve_files", "live_site", "last_good", "cli", "cli_parser"),
+    ),
 ]
 
 
@@ -462,3 +466,26 @@ def test_the_checks_read_every_kind_of_import(fake_package: Path) -> None:
         "render (stage render) imports write (later stage write), line 1",
         "site (stage site) imports render (later stage render), line 3, type-checking only",
     ]
+
+
+def test_every_module_has_tests_named() -> None:
+    """Every module has a test file named after it (tests/test_<module>.py), or its docstring
+    has a line "Tests: ..." naming the test files that cover it, and those files exist."""
+    tests = Path(__file__).resolve().parent
+    own = {p.stem for p in tests.rglob("test_*.py")}
+    problems = []
+    for name, path in package_files(ROOT).items():
+        short = name.rsplit(".", 1)[-1]
+        if path.name == "__init__.py" and name == PACKAGE:
+            continue
+        doc = ast.get_docstring(parsed(path)) or ""
+        named = [line for line in doc.splitlines() if line.startswith("Tests:")]
+        if not named:
+            if f"test_{short}" not in own:
+                problems.append(f"{name}: no tests/test_{short}.py and no 'Tests:' line")
+            continue
+        for mention in named[0].removeprefix("Tests:").replace(",", " ").split():
+            if not (tests.parent / mention).is_file():
+                problems.append(f"{name}: its 'Tests:' line names {mention}, which is not there")
+    if problems:
+        pytest.fail(f"{len(problems)} modules without tests named:\n  " + "\n  ".join(problems))
