@@ -23,7 +23,9 @@ class BackgroundIndex:
     come while it indexes are coalesced: the newest site is indexed next. `indexed` is
     called after each index is swapped in (serve tells the open search pages)."""
 
-    def __init__(self, output: Path, cache: Path, indexed: Callable[[], None] | None = None):
+    def __init__(
+        self, output: Path, cache: Path, indexed: Callable[[], None] | None = None
+    ) -> None:
         self.output, self.cache, self.indexed = output, cache, indexed
         self.diagnostics: list[Diagnostic] = []
         self._wanted: Site | None = None

@@ -152,7 +152,7 @@ class _Fields:
         shown: str,
         diagnostics: list[Diagnostic],
         path: Path | None = None,
-    ):
+    ) -> None:
         self.meta, self.shown, self.diagnostics, self.path = meta, shown, diagnostics, path
 
     def line(self, key: str) -> int:
