@@ -1,7 +1,7 @@
 """What a request names in the output folder: the file to send (never one outside the
 folder) and its Content-Type.
 
-Tests: tests/test_serve.py
+Tests: tests/test_serve.py, tests/adversarial/test_hostile_output.py
 """
 
 from __future__ import annotations

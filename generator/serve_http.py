@@ -1,7 +1,8 @@
 """serve's HTTP server: the request handler (files of the folder being served, the reload
 events, the build status), the Host check, and choosing a free port.
 
-Tests: tests/test_serve.py, tests/browser/test_live_reload.py, tests/browser/test_serve_search.py
+Tests: tests/test_serve.py, tests/adversarial/test_hostile_small.py,
+tests/browser/test_live_reload.py, tests/browser/test_serve_search.py
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from .live_site import LiveSite
 from .reload import EVENTS_PATH, STATUS_PATH, inject
 from .serve_files import Resolved, content_type, resolve
 
-PORT_TRIES = 20
-
+PORT_TRIES = 20  # the ports tried from the one asked for, when it is taken
 IDLE_SECONDS = 30
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", ""})
 
