@@ -19,8 +19,9 @@ from .classify import Classification
 from .config import Config
 from .forked import Forked
 from .models import Record
+from .paper_fields import classes_of, paper_texts
 from .related_cache import Pending, RelatedMemo, Texts
-from .site import ModelMemo, classes_of, paper_texts
+from .site import ModelMemo
 
 # records without a remembered classification from which they are classified ahead
 CLASSIFY_FROM = 2000

@@ -3,6 +3,15 @@
 Only the result travels (pickled through a pipe); the inputs are inherited by the fork.
 If the process cannot be started or dies, the function runs here instead, so a result is
 always the function's result and any error it raises is raised here, as if never forked.
+
+It is the one helper for the work that forks one process for one result: the listings
+parsed (ingest.py), the classification made ahead (ahead.py) and the related papers
+(related_cache.Pending, which adds the cache and a niceness). The render workers
+(workers.py) share only the fork itself with it (children.start and stop): they are many
+processes taking pages from one shared counter, the files they wrote are adopted from what
+they send, and a worker that dies is a failed build, not something to compute here again.
+
+Tests: tests/test_forked.py, tests/test_children.py, tests/test_related.py
 """
 
 from __future__ import annotations
@@ -19,13 +28,24 @@ T = TypeVar("T")
 
 
 class Forked(Generic[T]):
-    def __init__(self, compute: Callable[[], T]) -> None:
+    """`compute()` in a forked process, at `niceness` (behind this process's own work)."""
+
+    def __init__(self, compute: Callable[[], T], niceness: int = 0) -> None:
         self.compute = compute
         self.process: children.Process | None = None
         try:
-            self.process, self.receive = children.start(_run, (compute,))
+            self.process, self.receive = children.start(_run, (compute, niceness))
         except OSError:  # no processes left: computed here when asked for
             self.process = None
+
+    def done(self) -> bool:
+        """True when `result` would not wait for the process."""
+        if self.process is None:
+            return True
+        try:
+            return self.receive.poll()
+        except (OSError, ValueError):  # cancelled by another thread (serve stopping)
+            return True
 
     def result(self) -> T:
         done, found = False, None
@@ -54,7 +74,9 @@ class Done(Generic[T]):
         return self.value
 
 
-def _run(compute: Callable[[], T], send: Connection) -> None:
+def _run(compute: Callable[[], T], niceness: int, send: Connection) -> None:
+    if niceness:
+        os.nice(niceness)
     try:
         answer: tuple[bool, object] = (True, compute())
     except BaseException:  # raised again where the result is asked for

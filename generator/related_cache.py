@@ -1,20 +1,23 @@
 """Related papers kept in .digest-cache/related.json, and computed (when not kept) in a
-forked process while the model is built. The similarity itself is related.py, imported
-only when something must be computed: NumPy's import was a tenth of a small build's start."""
+forked process (forked.Forked) while the model is built. The similarity itself is
+related.py, imported only when something must be computed: NumPy's import was a tenth of a
+small build's start.
+
+Tests: tests/test_related.py, tests/test_session.py
+"""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
+from functools import partial
 from pathlib import Path
 
-from . import children
 from .atomic import write_atomic
+from .forked import Forked
 from .models import Paper
 
 CACHE_FILE = "related.json"
@@ -129,7 +132,7 @@ class Pending:
         self.niceness = niceness  # of the forked process: a session's builds go first
         self.started = False
         self.found: dict[str, tuple[str, ...]] | None = None
-        self.process: children.Process | None = None
+        self.forked: Forked[dict[str, tuple[str, ...]]] | None = None
         if start:
             self.start()
 
@@ -142,51 +145,42 @@ class Pending:
         self.started = True
         texts, count = self.texts, self.count
         key = corpus_key(texts, count)
-        self.found = _load(self.cache / CACHE_FILE, key) if count > 0 else {}
+        path = self.cache / CACHE_FILE
+        self.found = _load(path, key) if count > 0 else {}
         if self.found is None:
-            args = (self.cache / CACHE_FILE, key, texts, count, self.niceness)
-            self.process, self.receive = children.start(_compute, args)
+            self.forked = Forked(partial(_computed, path, key, texts, count), self.niceness)
 
     def done(self) -> bool:
         """True when `result` would not wait."""
-        if not self.started or self.process is None:
+        forked = self.forked
+        if not self.started or forked is None:
             return self.started
-        try:
-            return self.receive.poll()
-        except (OSError, ValueError):  # cancelled by another thread (serve stopping)
-            return True
+        return forked.done()
 
     def result(self, texts: Texts) -> dict[str, tuple[str, ...]]:
         """The related papers of `texts`: those computed, if `texts` are what was given."""
         self.start()
-        if self.process is not None:
-            with contextlib.suppress(EOFError, OSError):
-                self.found = self.receive.recv()
-            self.receive.close()
-            self.process.join()
-            self.process = None
+        if self.forked is not None:  # computed here if the process could not
+            self.found = self.forked.result()
+            self.forked = None
         found = self.found
-        if found is None or texts != self.texts:  # a worker that died, or other papers
+        if found is None or texts != self.texts:  # cancelled, or other papers
             return cached_related(self.cache, texts, self.count, self.memo)
         self.memo.inputs, self.memo.result = (self.count, texts), found
         return found
 
     def cancel(self) -> None:
         """Stop a computation no longer wanted (the papers changed again meanwhile)."""
-        if self.process is not None:
-            children.stop(self.process, self.receive)
-            self.process = None
+        if self.forked is not None:
+            self.forked.cancel()
+            self.forked = None
 
 
-def _compute(
-    path: Path, key: str, texts: Texts, count: int, niceness: int, send: Connection
-) -> None:
-    if niceness:
-        os.nice(niceness)
+def _computed(path: Path, key: str, texts: Texts, count: int) -> dict[str, tuple[str, ...]]:
+    """The related papers of `texts`, kept in the cache (in the forked process)."""
     found = related_of(texts, count)
     _save(path, key, found)
-    send.send(found)
-    send.close()
+    return found
 
 
 def _load(path: Path, key: str) -> dict[str, tuple[str, ...]] | None:

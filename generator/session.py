@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Callable, Collection
 from pathlib import Path
 
+from .background_index import BackgroundIndex
 from .build import Timer, build_site
 from .cache import CACHE_DIR
 from .incremental import SessionState, interrupted
@@ -22,7 +23,6 @@ from .notes_edit import NotesEdit, notes_edits
 from .plan import PAPER_TEMPLATE, paper_page
 from .render import Renderer, Views
 from .result import BuildResult
-from .search import BackgroundIndex
 from .workers import Job, draw
 from .write import Writer, writing
 

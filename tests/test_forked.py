@@ -51,3 +51,23 @@ def test_a_cancelled_computation_stops():
     job.cancel()
     assert process is not None and not process.is_alive()
     assert time.monotonic() - started < 10
+
+
+def test_done_says_whether_the_result_would_wait():
+    import time
+
+    job = Forked(lambda: 5)
+    deadline = time.monotonic() + 30
+    while not job.done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert job.done() and job.result() == 5
+    slow = Forked(lambda: time.sleep(60))
+    assert not slow.done()
+    slow.cancel()
+    assert slow.done()
+
+
+def test_the_child_runs_at_the_niceness_asked():
+    here = os.nice(0)
+    assert Forked(lambda: os.nice(0), niceness=3).result() == min(here + 3, 19)
+    assert os.nice(0) == here

@@ -209,10 +209,10 @@ def test_pending_computes_in_another_process_and_caches(tmp_path: Path) -> None:
     the next build finds them in the cache without forking."""
     texts = texts_of(CORPUS)
     pending = Pending(tmp_path, texts, 3, RelatedMemo())
-    assert pending.process is not None
+    assert pending.forked is not None
     assert pending.result(texts) == related_papers(CORPUS, 3)
     again = Pending(tmp_path, texts, 3, RelatedMemo())
-    assert again.process is None
+    assert again.forked is None
     assert again.result(texts) == related_papers(CORPUS, 3)
 
 

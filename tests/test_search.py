@@ -137,13 +137,13 @@ def test_pagefind_indexes_the_papers(tiny_site: Path) -> None:
 def test_the_indexer_is_skipped_when_nothing_it_indexes_changed(tiny_site: Path, monkeypatch):
     build_site(tiny_site, search=True)
     runs = []
-    real = search._index
+    real = search.index_records
 
     async def counted(*args):
         runs.append(args)
         await real(*args)
 
-    monkeypatch.setattr(search, "_index", counted)
+    monkeypatch.setattr(search, "index_records", counted)
     record = next((tiny_site / "content" / "papers").glob("*.md"))
     record.write_text(record.read_text(encoding="utf-8") + "\nMy notes.\n", encoding="utf-8")
     result = build_site(tiny_site, search=True)
@@ -201,7 +201,7 @@ def test_without_pagefind_the_build_succeeds_with_one_warning_saying_why(
 
 def test_search_off_in_the_config_runs_no_pagefind(tmp_path: Path, new_site, monkeypatch):
     root = new_site(tmp_path / "off", listings=None, search=False)
-    monkeypatch.setattr(search, "_index", lambda *a: pytest.fail("Pagefind was run"))
+    monkeypatch.setattr(search, "index_records", lambda *a: pytest.fail("Pagefind was run"))
     result = build_site(root, search=True)
     assert search_warnings(result) == []
     assert "search.js" not in (result.output / "index.html").read_text(encoding="utf-8")

@@ -15,9 +15,12 @@ from pathlib import Path
 import pytest
 
 from generator.errors import DigestError, error
+from generator.last_good import LastGood
+from generator.live_site import LiveSite
 from generator.reload import MARKER, OVERLAY_ID, Channel, ReloadState, inject, overlay_html
 from generator.result import BuildResult
-from generator.serve import LastGood, LiveSite, bind, content_type, resolve
+from generator.serve_files import content_type, resolve
+from generator.serve_http import bind
 from generator.watch import (
     Batch,
     Debouncer,

@@ -22,7 +22,7 @@ from hostile import REPO, Tally, guarded_build, make_root
 from generator.check import LinkChecker, check_site, served_base_url
 from generator.cli import main
 from generator.errors import Diagnostic, DigestError
-from generator.serve import resolve
+from generator.serve_files import resolve
 
 PAPERS = 2000
 LEFTOVER_SUFFIXES = (".tmp", ".old")

@@ -13,7 +13,7 @@ from hostile import Tally, guarded_build, make_root
 
 from generator.cli import main
 from generator.errors import printable
-from generator.serve import IDLE_SECONDS, _Handler, allowed_host, exposure, site_url
+from generator.serve_http import IDLE_SECONDS, _Handler, allowed_host, exposure, site_url
 
 TEX = r"\input{/etc/passwd} \include{x} \write18{id} \openout\f=x \catcode`\^=13 \immediate"
 
