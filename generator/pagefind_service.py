@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -60,8 +61,12 @@ async def index_records(
             )
         )
         await index.write_files(output_path=str(staging))
+        await service.finish()
     finally:
         await service.close()
+
+
+FINISH_WITHIN = 60  # seconds Pagefind is given to end by itself once the index is written
 
 
 def _service_class(niceness: int) -> type[Any]:
@@ -95,6 +100,15 @@ def _service_class(niceness: int) -> type[Any]:
                 for future in self._responses.values():  # the binary died or spoke nonsense
                     if not future.done():
                         future.set_exception(RuntimeError(f"Pagefind stopped: {exc}"))
+
+        async def finish(self) -> None:
+            """Let Pagefind end by itself (its input closed), so every file it writes is
+            whole: it answers `write_files` before its writes are all done (Pagefind#1271),
+            and stopping it then left files of the index empty on a loaded machine."""
+            assert self._backend.stdin is not None
+            self._backend.stdin.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._backend.wait(), FINISH_WITHIN)
 
         async def close(self) -> None:
             self._poll_task.cancel()

@@ -193,6 +193,9 @@ def finish_index(
     if not (staging / "pagefind-entry.json").is_file():
         shutil.rmtree(staging, ignore_errors=True)
         return [no_search("Pagefind wrote no index", target)]
+    if any(f.is_file() and f.stat().st_size == 0 for f in staging.rglob("*")):
+        shutil.rmtree(staging, ignore_errors=True)  # never served: a search that breaks
+        return [no_search("Pagefind left files of the index empty", target)]
     for stock in [*staging.glob("pagefind-*ui.*"), staging / "pagefind-highlight.js"]:
         stock.unlink(missing_ok=True)  # Pagefind's own UI: the theme has its own
     replace_tree(staging, target)

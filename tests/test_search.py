@@ -162,6 +162,52 @@ def test_the_indexer_is_skipped_when_nothing_it_indexes_changed(tiny_site: Path,
     assert len(runs) == 2 and (tiny_site / "site" / "pagefind" / "pagefind.js").is_file()
 
 
+def test_a_torn_index_is_never_swapped_in(tiny_site: Path, monkeypatch) -> None:
+    """An index with a file Pagefind left empty (Pagefind#1271: it answered before its
+    writes were done) would break search: the last good index is kept, with a warning."""
+    first = build_site(tiny_site, search=True)
+    bundle = first.output / "pagefind"
+    before = (bundle / "pagefind.js").read_bytes()
+    real = search.index_records
+
+    async def torn(records, language, staging, *args):
+        await real(records, language, staging, *args)
+        (staging / "pagefind.js").write_bytes(b"")
+
+    monkeypatch.setattr(search, "index_records", torn)
+    record = next((tiny_site / "content" / "papers").glob("*.md"))
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text.replace("title:", "title: Retitled\nold_title:", 1), encoding="utf-8")
+    result = build_site(tiny_site, search=True)
+    assert result.ok
+    assert len(search_warnings(result)) == 1
+    assert "left files of the index empty" in search_warnings(result)[0]
+    assert "index of the last build is kept" in search_warnings(result)[0]
+    assert (bundle / "pagefind.js").read_bytes() == before
+    assert not (result.output / search.STAGING).exists()
+
+
+def test_pagefind_ends_by_itself_once_the_index_is_written(tiny_site: Path, monkeypatch):
+    """Pagefind is let end on its own (its writes all done) rather than stopped."""
+    from generator import pagefind_service
+
+    stopped = []
+    real = pagefind_service._service_class
+
+    def watched(niceness: int) -> type:
+        class Watched(real(niceness)):  # type: ignore[misc]
+            async def close(self) -> None:
+                stopped.append(self._backend.returncode)
+                await super().close()
+
+        return Watched
+
+    monkeypatch.setattr(pagefind_service, "_service_class", watched)
+    result = build_site(tiny_site, search=True)
+    assert search_warnings(result) == []
+    assert stopped == [0]  # it had exited, cleanly, before close
+
+
 @pytest.mark.parametrize(
     ("binary", "said"),
     [

@@ -78,7 +78,8 @@ def pagefind_alone(site: Path) -> dict[str, float]:
 
     from generator.build import build_site
     from generator.incremental import SessionState
-    from generator.search import _index, index_input
+    from generator.pagefind_service import index_records
+    from generator.search import index_input
 
     state = SessionState()
     build_site(site, search=False, state=state)
@@ -88,7 +89,7 @@ def pagefind_alone(site: Path) -> dict[str, float]:
     made = time.perf_counter() - start
     out = Path(tempfile.mkdtemp(prefix="pf-")) / "pagefind"
     start = time.perf_counter()
-    asyncio.run(_index(records, state.site.config.language, out))
+    asyncio.run(index_records(records, state.site.config.language, out))
     indexed = time.perf_counter() - start
     shutil.rmtree(out.parent)
     return {"records made from the model (s)": made, "Pagefind alone (s)": indexed}
