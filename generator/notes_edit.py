@@ -17,11 +17,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Config
-from .errors import Diagnostic
 from .ingest.state import CachedRecord
 from .models import Paper, Record
 from .records import read_record
+from .site import Made
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +35,7 @@ def notes_edits(
     papers_dir: Path,
     changed: Iterable[str],
     records: Mapping[str, CachedRecord],
-    papers: Mapping[str, tuple[Record, Config, Paper | None, list[Diagnostic]]],
+    papers: Mapping[str, Made],
 ) -> list[NotesEdit] | None:
     """The notes edits that `changed` (paths of changed files) stands for, or None when any
     change is something else. `records` is the ingest cache's, `papers` the model memo's."""
@@ -49,9 +48,9 @@ def notes_edits(
         if (
             known is None
             or made is None
-            or made[2] is None
-            or made[3]
-            or made[0] is not known.record
+            or made.paper is None
+            or made.notes
+            or made.record is not known.record
         ):
             return None  # new, a draft, with warnings, or not in the last model
         try:
@@ -63,6 +62,6 @@ def notes_edits(
         record, problems = read_record(path, f"content/papers/{path.name}")
         if record is None or problems or record.meta != known.record.meta:
             return None
-        paper = dataclasses.replace(made[2], notes=record.body)
+        paper = dataclasses.replace(made.paper, notes=record.body)
         edits.append(NotesEdit(path.name, (stat.st_mtime_ns, stat.st_size), record, paper))
     return edits

@@ -117,8 +117,8 @@ def redraw_notes(root: Path, out: Path, state: SessionState, edits: list[NotesEd
         replaced = {}
         for edit in edits:
             slug = edit.paper.slug
-            _, config, _, notes = state.model.papers[slug]
-            state.model.papers[slug] = (edit.record, config, edit.paper, notes)
+            made = state.model.papers[slug]
+            state.model.papers[slug] = made._replace(record=edit.record, paper=edit.paper)
             state.ingest.records[edit.name] = CachedRecord(*edit.stat, edit.record)
             replaced[slug] = edit.paper
         site = state.site = dataclasses.replace(

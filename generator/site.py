@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import NamedTuple
 
 from .classify import Classification, Taxonomy, taxonomy
 from .config import Config
@@ -44,14 +45,21 @@ class Site:
         return [g for g in reversed(self.listings) if g is not latest][:count]
 
 
+class Made(NamedTuple):
+    """A paper as the model made it, with what it was made from."""
+
+    record: Record
+    config: Config
+    paper: Paper | None  # None: a draft, not shown
+    notes: list[Diagnostic]  # the problems found in its record
+
+
 @dataclass(slots=True)
 class ModelMemo:
     """Papers made by earlier builds of a session, by slug, with the record object and the
     config they were made from: an unchanged record is not classified again."""
 
-    papers: dict[str, tuple[Record, Config, Paper | None, list[Diagnostic]]] = field(
-        default_factory=dict
-    )
+    papers: dict[str, Made] = field(default_factory=dict)
     config: Config | None = None
     # classification by a digest of (title, abstract, own topic, own tags), for one taxonomy
     classes: dict[bytes, Classification] = field(default_factory=dict)
@@ -91,19 +99,19 @@ def build_model(
     stale = set(changed)
     diagnostics: list[Diagnostic] = []
     papers = []
-    made: dict[str, tuple[Record, Config, Paper | None, list[Diagnostic]]] = {}
+    made: dict[str, Made] = {}
     tax: Taxonomy | None = None
     for record in records:
         known = memo.papers.get(record.slug)
-        if known and same_config and known[0] is record and record.slug not in stale:
+        if known and same_config and known.record is record and record.slug not in stale:
             made[record.slug] = known
         else:
             notes: list[Diagnostic] = []
             if tax is None:
                 tax = taxonomy(config)
             paper = _dated(to_paper(config, record, notes, memo.classes, tax), undated)
-            made[record.slug] = (record, config, paper, notes)
-        paper, notes = made[record.slug][2:]
+            made[record.slug] = Made(record, config, paper, notes)
+        paper, notes = made[record.slug].paper, made[record.slug].notes
         diagnostics.extend(notes)
         if paper is not None:
             papers.append(paper)
