@@ -42,15 +42,17 @@ class Known(NamedTuple):
 
 @dataclass(slots=True)
 class Remembered:
-    """Digests by name, each remembered while its parts stay equal."""
+    """Digests by name, each remembered with the parts it was made from while they stay
+    equal. (Two maps of plain values, not a map of pairs: the memo is pickled with the
+    build cache, and plain tuples and strings pickle and load several times faster.)"""
 
-    named: dict[str, Known] = field(default_factory=dict)
+    parts: dict[str, tuple[object, ...]] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
     computed: int = 0  # digests made anew since loaded: worth saving again
 
     def digest(self, name: str, *parts: object) -> str:
         """digest(*parts), remembered under `name` while `parts` stay equal."""
-        known = self.named.get(name)
-        if known is None or known.inputs != parts:
-            known = self.named[name] = Known(parts, digest(*parts))
+        if self.parts.get(name) != parts:
+            self.parts[name], self.digests[name] = parts, digest(*parts)
             self.computed += 1
-        return known.digest
+        return self.digests[name]

@@ -70,13 +70,13 @@ class KeyMemo:
     def saved(self) -> KeyMemo:
         """What is worth keeping on disk for the next `digest build`: the keys and their
         inputs, compared by value; not the papers, which a new process reads anew."""
-        pages = PageMemo(known=self.pages.known)
+        pages = PageMemo(inputs=self.pages.inputs, digests=self.pages.digests)
         return KeyMemo(ItemMemo(), pages, self.plan.saved(), self.exports.saved())
 
 
 # the caches' stamps: their layout changes with the memos' (not only with the output)
-KEYS_STAMP = (GENERATOR_VERSION, "by concern")
-INGEST_STAMP = (GENERATOR_VERSION, "named entries")
+KEYS_STAMP = (GENERATOR_VERSION, "by concern", 2)
+INGEST_STAMP = (GENERATOR_VERSION, "stats apart")
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .classify import tag_key
-from .digests import Known, digest
+from .digests import digest
 from .models import Paper
 from .site import Site
 
@@ -110,7 +110,9 @@ def _links_kept(before: object, now: tuple[dict[str, object], ...]) -> bool:
 class PageMemo:
     """The paper pages' digests, and in a session what page_digests last saw."""
 
-    known: dict[str, Known] = field(default_factory=dict)  # by slug, saved with the cache
+    # by slug, saved with the cache: what each page digest was made from, and the digest
+    inputs: dict[str, tuple[object, ...]] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
     session: bool = False  # keep what follows, for the session's next build
     papers: dict[str, Paper] = field(default_factory=dict)  # as page_digests last saw them
     related_seen: object = None  # the related papers page_digests last saw, with, by slug,
@@ -147,13 +149,13 @@ def page_digests(
     look = set(items.changed)
     for slug in items.changed:
         look.update(memo.related_by.get(slug, ()))
-    known = memo.known
+    known = memo.digests
     out = {}
     looked = set()
     for paper in site.papers:
         slug = paper.slug
         if slug not in look and last.get(slug) is paper:
-            out[slug] = known[slug].digest
+            out[slug] = known[slug]
         else:
             out[slug] = page_digest(paper, digests, related, memo)
             last[slug] = paper
@@ -169,8 +171,8 @@ def page_digest(
 ) -> str:
     near = related.get(paper.slug, ())
     inputs = (items[paper.slug], paper.notes, near, [items.get(s) for s in near])
-    known = memo.known.get(paper.slug)
-    if known is None or known.inputs != inputs:
-        known = memo.known[paper.slug] = Known(inputs, digest(*inputs))
+    slug = paper.slug
+    if memo.inputs.get(slug) != inputs:
+        memo.inputs[slug], memo.digests[slug] = inputs, digest(*inputs)
         memo.computed += 1
-    return known.digest
+    return memo.digests[slug]

@@ -49,7 +49,9 @@ class PlanMemo:
     base: str = ""
     templates: Templates = field(default_factory=lambda: Templates("", {}))
     sections: dict[str, SectionKeys] = field(default_factory=dict)
-    paper_keys: dict[str, Known] = field(default_factory=dict)  # by slug: page digest, key
+    # by slug: the page digest each paper page's key was made from, and the key
+    paper_pages: dict[str, str] = field(default_factory=dict)
+    paper_keys: dict[str, str] = field(default_factory=dict)
     named: Remembered = field(default_factory=Remembered)
     # Kept in a session only (`session`; not saved, and not kept by a single build, where
     # they would only add to its peak memory: 130 MB at 100,000 papers): per group section
@@ -63,12 +65,14 @@ class PlanMemo:
     def rebase(self, base: str) -> None:
         """Forget the keys drawn from other templates or another config."""
         if base != self.base:
-            self.base, self.paper_keys, self.sections = base, {}, {}
+            self.base, self.paper_pages, self.paper_keys, self.sections = base, {}, {}, {}
             self.shown, self.page_inputs = {}, {}
 
     def saved(self) -> PlanMemo:
         """What is worth keeping on disk: the keys and their inputs, compared by value."""
-        return PlanMemo(self.base, self.templates, self.sections, self.paper_keys, self.named)
+        return PlanMemo(
+            self.base, self.templates, self.sections, self.paper_pages, self.paper_keys, self.named
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,8 +309,7 @@ def _paper_keys(
 def paper_key(slug: str, base: str, page: str, memo: PlanMemo) -> tuple[str, str]:
     """A paper page's path and key, from its page digest."""
     path = f"papers/{slug}/index.html"
-    known = memo.paper_keys.get(slug)
-    if known is None or known.inputs != page:
-        known = memo.paper_keys[slug] = Known(page, digest(base, path, page))
+    if memo.paper_pages.get(slug) != page:
+        memo.paper_pages[slug], memo.paper_keys[slug] = page, digest(base, path, page)
         memo.computed += 1
-    return path, known.digest
+    return path, memo.paper_keys[slug]

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .ingest.state import CachedRecord
+from .ingest.state import IngestCache
 from .models import Paper, Record
 from .records import read_record
 from .site import Made
@@ -34,33 +34,33 @@ class NotesEdit:
 def notes_edits(
     papers_dir: Path,
     changed: Iterable[str],
-    records: Mapping[str, CachedRecord],
+    cache: IngestCache,
     papers: Mapping[str, Made],
 ) -> list[NotesEdit] | None:
     """The notes edits that `changed` (paths of changed files) stands for, or None when any
-    change is something else. `records` is the ingest cache's, `papers` the model memo's."""
+    change is something else. `cache` is the ingest's, `papers` the model memo's."""
     edits = []
     for raw in set(changed):
         path = Path(raw)
         if path.parent != papers_dir or path.suffix != ".md" or path.name.startswith("."):
             return None
-        known, made = records.get(path.name), papers.get(path.stem)
+        known, made = cache.records.get(path.name), papers.get(path.stem)
         if (
             known is None
             or made is None
             or made.paper is None
             or made.notes
-            or made.record is not known.record
+            or made.record is not known
         ):
             return None  # new, a draft, with warnings, or not in the last model
         try:
             stat = os.stat(path)
         except OSError:
             return None
-        if (stat.st_mtime_ns, stat.st_size) == (known.mtime_ns, known.size):
+        if (stat.st_mtime_ns, stat.st_size) == cache.stats.get(path.name):
             continue  # touched, not changed
         record, problems = read_record(path, f"content/papers/{path.name}")
-        if record is None or problems or record.meta != known.record.meta:
+        if record is None or problems or record.meta != known.meta:
             return None
         paper = dataclasses.replace(made.paper, notes=record.body)
         edits.append(NotesEdit(path.name, (stat.st_mtime_ns, stat.st_size), record, paper))

@@ -15,7 +15,6 @@ from .background_index import BackgroundIndex
 from .build import Timer, build_site
 from .cache import CACHE_DIR
 from .incremental import SessionState, interrupted
-from .ingest.state import CachedRecord
 from .item_keys import page_digest
 from .keys import paper_key
 from .lock import build_lock
@@ -81,7 +80,7 @@ class BuildSession:
         self.unread.update(changed)
         if quick and state.last is not None:
             papers_dir = self.root / "content" / "papers"
-            edits = notes_edits(papers_dir, changed, state.ingest.records, state.model.papers)
+            edits = notes_edits(papers_dir, changed, state.ingest, state.model.papers)
             if edits is not None:
                 result = redraw_notes(self.root, state.last.output, state, edits)
                 self.unread.clear()
@@ -119,7 +118,8 @@ def redraw_notes(root: Path, out: Path, state: SessionState, edits: list[NotesEd
             slug = edit.paper.slug
             made = state.model.papers[slug]
             state.model.papers[slug] = made._replace(record=edit.record, paper=edit.paper)
-            state.ingest.records[edit.name] = CachedRecord(*edit.stat, edit.record)
+            state.ingest.records[edit.name] = edit.record
+            state.ingest.stats[edit.name] = edit.stat
             replaced[slug] = edit.paper
         site = state.site = dataclasses.replace(
             site, papers=tuple(replaced.get(p.slug, p) for p in site.papers)

@@ -179,9 +179,7 @@ def test_what_is_not_a_notes_edit(session: BuildSession) -> None:
     record = _records(session)[0]
 
     def edits(*paths: Path) -> object:
-        return notes_edits(
-            papers, [str(p) for p in paths], state.ingest.records, state.model.papers
-        )
+        return notes_edits(papers, [str(p) for p in paths], state.ingest, state.model.papers)
 
     assert edits() == []
     assert edits(record) == []  # not changed since the last build

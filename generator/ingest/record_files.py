@@ -24,7 +24,7 @@ from ..records import (
 )
 from .papers import update_record
 from .result import IngestResult
-from .state import CachedRecord, IngestCache
+from .state import IngestCache
 
 
 def load_records(
@@ -42,7 +42,7 @@ def load_records(
     broken: set[str] = set()
     if not folder.is_dir():
         return records, broken
-    known_records = cache.records
+    known_records, known_stats = cache.records, cache.stats
     if changed is None:
         with os.scandir(folder) as found:
             names = sorted(e.name for e in found if _is_record_name(e.name))
@@ -50,13 +50,14 @@ def load_records(
     else:
         look = {n for n in changed | cache.recheck if _is_record_name(n)}
         names = sorted(look.union(known_records))
-    seen: dict[str, CachedRecord] = {}
+    seen: dict[str, Record] = {}
+    stats: dict[str, tuple[int, int]] = {}
     unreadable: set[str] = set()
     for name in names:
         known = known_records.get(name)
         if known is not None and name not in look:
-            seen[name] = known
-            records[name[:-3]] = known.record
+            seen[name], stats[name] = known, known_stats[name]
+            records[name[:-3]] = known
             continue
         path = folder / name
         try:
@@ -67,9 +68,10 @@ def load_records(
             stat = None
         except OSError:
             stat = None
-        if stat and known and known.mtime_ns == stat.st_mtime_ns and known.size == stat.st_size:
-            seen[name] = known
-            records[name[:-3]] = known.record
+        signature = (stat.st_mtime_ns, stat.st_size) if stat else None
+        if known is not None and signature is not None and known_stats[name] == signature:
+            seen[name], stats[name] = known, signature
+            records[name[:-3]] = known
             continue
         record, problems = read_record(path, f"content/papers/{name}")
         diagnostics.extend(problems)
@@ -78,9 +80,10 @@ def load_records(
             unreadable.add(name)
         else:
             records[path.stem] = record
-            if stat is not None:
-                seen[name] = CachedRecord(stat.st_mtime_ns, stat.st_size, record)
-    cache.records, cache.recheck, cache.complete = seen, unreadable, True
+            if signature is not None:
+                seen[name], stats[name] = record, signature
+    cache.records, cache.stats = seen, stats
+    cache.recheck, cache.complete = unreadable, True
     return records, broken
 
 
