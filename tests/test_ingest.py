@@ -419,3 +419,29 @@ def test_a_session_merges_again_as_a_whole_merge_would(site, ingest_site, monkey
     # whole when a record is to be made, and after a merge that made or updated one (edit 3
     # makes one: paper-c, retitled as paper D is, is no longer Paper C's by its abstract)
     assert redone == [0, 5]
+
+
+def test_records_read_again_alike_are_compared_by_identity_from_then_on(
+    tmp_path, new_site, monkeypatch
+) -> None:
+    """Records read again whole (their times changed, their text not) are alike to those of
+    the last merge; the cache then holds them, so the next build compares none field by
+    field."""
+    import os
+
+    from generator.build import build_site
+    from generator.ingest import state
+
+    root = new_site(tmp_path / "s", search=False)
+    build_site(root, search=False)
+    build_site(root, search=False)
+    for record in (root / "content" / "papers").glob("*.md"):
+        os.utime(record, ns=(1, record.stat().st_mtime_ns + 10**9))
+    build_site(root, search=False)  # reads them all again: alike
+    compared: list[object] = []
+    real = state._merged_alike
+    monkeypatch.setattr(state, "_merged_alike", lambda a, b: compared.append(a) or real(a, b))
+    record = sorted((root / "content" / "papers").glob("*.md"))[0]
+    record.write_text(record.read_text(encoding="utf-8") + "\nA note.\n", encoding="utf-8")
+    build_site(root, search=False)
+    assert len(compared) == 1

@@ -59,6 +59,10 @@ def ingest(
     read = _read(root, config, files, cache, changed, records_read, result, dry_run)
     settled = cache.settled
     if settled is not None and settled.holds(read.inputs, read.existing, read.broken):
+        # the records as read now, alike to those: the next build finds them the same objects
+        # (records read again whole, say a checkout copied without its times, were otherwise
+        # compared field by field by every later build: 0.27 s at 10,000 papers)
+        settled.records = dict(read.existing)
         result.records, result.papers = dict(read.existing), settled.papers
         result.orphans = settled.orphans
         return result
