@@ -93,16 +93,7 @@ def build_site(
         reuse.begin()
         with reuse.reading():
             with timed("ingest"):
-                # the cache named in the call only: a cold build lets it go once the records
-                # are read (Incremental.ingested), and a name here kept it alive while
-                # the pages were drawn (the listings' papers: 130 MB at 100,000 papers)
-                ingested = ingest(
-                    root,
-                    config,
-                    cache=reuse.state.ingest,
-                    changed=changed,
-                    records_read=reuse.records_read,
-                )
+                ingested = _ingest(root, config, reuse, changed)
             pending = reuse.ingested(ingested)
         result.diagnostics.extend(_ingest_notes(ingested))
         with timed("model"):
@@ -127,6 +118,16 @@ def _config(
     if drafts:
         config = dataclasses.replace(config, drafts=True)
     return config, notes
+
+
+def _ingest(
+    root: Path, config: Config, reuse: Incremental, changed: Collection[str] | None
+) -> IngestResult:
+    """The ingest stage, with the cache of the last. The cache is named in the call only: a
+    cold build lets it go once the records are read (Incremental.ingested); a name held in
+    build_site kept it alive while the pages were drawn (130 MB at 100,000 papers)."""
+    cache, read = reuse.state.ingest, reuse.records_read
+    return ingest(root, config, cache=cache, changed=changed, records_read=read)
 
 
 def _skipped(result: BuildResult, reuse: Incremental) -> BuildResult:
