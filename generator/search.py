@@ -149,10 +149,14 @@ class IndexJob:
     def _run(self, records: list[SearchRecord]) -> None:
         start = time.perf_counter()
         try:
-            index = index_records(
-                records, self.language, self.staging, self._started, self.niceness
-            )
-            asyncio.run(index)
+            for _ in range(TRIES):  # again while it comes out torn (see `torn`)
+                shutil.rmtree(self.staging, ignore_errors=True)
+                index = index_records(
+                    records, self.language, self.staging, self._started, self.niceness
+                )
+                asyncio.run(index)
+                if self.abandoned or not torn(self.staging):
+                    break
         except BaseException as exc:  # Pagefind missing, not runnable, or failing
             self.failure = exc
         self.seconds = time.perf_counter() - start
@@ -193,7 +197,7 @@ def finish_index(
     if not (staging / "pagefind-entry.json").is_file():
         shutil.rmtree(staging, ignore_errors=True)
         return [no_search("Pagefind wrote no index", target)]
-    if any(f.is_file() and f.stat().st_size == 0 for f in staging.rglob("*")):
+    if torn(staging):
         shutil.rmtree(staging, ignore_errors=True)  # never served: a search that breaks
         return [no_search("Pagefind left files of the index empty", target)]
     for stock in [*staging.glob("pagefind-*ui.*"), staging / "pagefind-highlight.js"]:
@@ -205,6 +209,15 @@ def finish_index(
     except OSError:
         pass  # the next build indexes again
     return []
+
+
+TRIES = 3  # indexings of one build, while Pagefind leaves files of the index empty
+
+
+def torn(staging: Path) -> bool:
+    """Whether Pagefind left a file of the index empty: on a loaded machine it does, now
+    and then, even let end by itself (Pagefind#1271); such an index breaks search."""
+    return any(f.is_file() and f.stat().st_size == 0 for f in staging.rglob("*"))
 
 
 def failure_reason(exc: BaseException) -> str:

@@ -170,7 +170,10 @@ def test_a_torn_index_is_never_swapped_in(tiny_site: Path, monkeypatch) -> None:
     before = (bundle / "pagefind.js").read_bytes()
     real = search.index_records
 
+    runs = []
+
     async def torn(records, language, staging, *args):
+        runs.append(staging)
         await real(records, language, staging, *args)
         (staging / "pagefind.js").write_bytes(b"")
 
@@ -185,6 +188,24 @@ def test_a_torn_index_is_never_swapped_in(tiny_site: Path, monkeypatch) -> None:
     assert "index of the last build is kept" in search_warnings(result)[0]
     assert (bundle / "pagefind.js").read_bytes() == before
     assert not (result.output / search.STAGING).exists()
+    assert len(runs) == search.TRIES  # indexed again each time it came out torn
+
+
+def test_an_index_torn_once_is_made_again(tiny_site: Path, monkeypatch) -> None:
+    real = search.index_records
+    runs = []
+
+    async def torn_once(records, language, staging, *args):
+        runs.append(staging)
+        await real(records, language, staging, *args)
+        if len(runs) == 1:
+            (staging / "pagefind-entry.json").write_bytes(b"")
+
+    monkeypatch.setattr(search, "index_records", torn_once)
+    result = build_site(tiny_site, search=True)
+    assert search_warnings(result) == [] and len(runs) == 2
+    entry = json.loads((result.output / "pagefind" / "pagefind-entry.json").read_text())
+    assert sum(lang["page_count"] for lang in entry["languages"].values()) == 2
 
 
 def test_pagefind_ends_by_itself_once_the_index_is_written(tiny_site: Path, monkeypatch):
