@@ -34,17 +34,27 @@ def indexed(served: Any) -> int:
     return sum(lang["page_count"] for lang in json.loads(body)["languages"].values())
 
 
-def test_a_paper_added_while_serving_is_found_within_ten_seconds(
-    browser: Browser, serve_copy: Callable[..., Any]
-) -> None:
+def searching(browser: Browser, serve_copy: Callable[..., Any]) -> tuple[Any, Any]:
+    """The seeds served, their first index in, and a page searching for WORD."""
     served = serve_copy()
     served.settle()
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
-        served.wait_for(lambda _: indexed(served) > 0, timeout=60)  # the first index is in
-        before = indexed(served)
+        served.wait_for(lambda _: indexed(served) > 0, timeout=60)
         page.goto(served.url + f"search/?q={WORD}")
         page.wait_for_selector("#search-results[aria-busy=false]", state="attached")
+    except BaseException:
+        page.close()
+        raise
+    return served, page
+
+
+def test_a_paper_added_while_serving_is_found_within_ten_seconds(
+    browser: Browser, serve_copy: Callable[..., Any]
+) -> None:
+    served, page = searching(browser, serve_copy)
+    try:
+        before = indexed(served)
         assert page.locator(".search-result").count() == 0
         (served.root / "content" / "listings" / "099_added.txt").write_text(LISTING)
         start = time.monotonic()
@@ -67,13 +77,8 @@ def test_a_paper_added_while_serving_is_found_within_ten_seconds(
 def test_an_open_search_page_reloads_when_the_index_is_in(
     browser: Browser, serve_copy: Callable[..., Any]
 ) -> None:
-    served = serve_copy()
-    served.settle()
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    served, page = searching(browser, serve_copy)
     try:
-        served.wait_for(lambda _: indexed(served) > 0, timeout=60)
-        page.goto(served.url + f"search/?q={WORD}")
-        page.wait_for_selector("#search-results[aria-busy=false]", state="attached")
         (served.root / "content" / "listings" / "099_added.txt").write_text(LISTING)
         page.wait_for_function(f"{FOUND} !== null", timeout=10_000)
     finally:
